@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -52,6 +53,8 @@ def _check_path(value: str) -> str:
 
 
 RelativePath = Annotated[str, Field(min_length=1)]
+# TOML has no null: an empty string switches an optional name or path off.
+OptionalText = Annotated[str | None, BeforeValidator(lambda value: value or None)]
 
 
 # --- authentication -------------------------------------------------------------------------
@@ -67,9 +70,9 @@ class LoginBearerAuth(_Model):
     username_field: str = "email"
     password_field: str = "password"
     access_token_path: str = "access"
-    refresh_token_path: str | None = "refresh"
-    expires_in_path: str | None = None
-    refresh_path: str | None = None
+    refresh_token_path: OptionalText = "refresh"
+    expires_in_path: OptionalText = None
+    refresh_path: OptionalText = None
     refresh_field: str = "refresh"
     token_lifetime: int = Field(default=3600, ge=1)
     refresh_margin: int = Field(default=60, ge=0)
@@ -136,17 +139,17 @@ class PaginationSpec(_Model):
     style: Literal["page_number", "limit_offset", "next_link", "link_header", "cursor"]
     page_param: str = "page"
     first_page: Literal[0, 1] = 1
-    size_param: str | None = "page_size"
+    size_param: OptionalText = "page_size"
     limit_param: str = "limit"
     offset_param: str = "offset"
     cursor_param: str = "cursor"
     default_size: int = Field(default=25, ge=1)
     max_size: int = Field(default=100, ge=1)
     records_path: str = "results"
-    total_path: str | None = None
-    page_count_path: str | None = None
-    has_next_path: str | None = None
-    next_path: str | None = None
+    total_path: OptionalText = None
+    page_count_path: OptionalText = None
+    has_next_path: OptionalText = None
+    next_path: OptionalText = None
     max_pages: int = Field(default=10_000, ge=1)
 
     @model_validator(mode="after")
@@ -190,10 +193,10 @@ class RateLimitSpec(_Model):
     write_requests: int | None = Field(default=None, ge=1)
     write_window: float | None = Field(default=None, gt=0)
     burst: int | None = Field(default=None, ge=1)
-    limit_header: str | None = "X-RateLimit-Limit"
-    remaining_header: str | None = "X-RateLimit-Remaining"
-    used_header: str | None = None
-    reset_header: str | None = "X-RateLimit-Reset"
+    limit_header: OptionalText = "X-RateLimit-Limit"
+    remaining_header: OptionalText = "X-RateLimit-Remaining"
+    used_header: OptionalText = None
+    reset_header: OptionalText = "X-RateLimit-Reset"
     reset_kind: Literal["unix", "seconds", "auto"] = "auto"
     retry_after_headers: list[str] = Field(default_factory=lambda: ["Retry-After"])
     max_retries: int = Field(default=3, ge=0, le=10)
@@ -209,7 +212,7 @@ class ResourceSpec(_Model):
     path: RelativePath
     label: str = ""
     id_field: str = "id"
-    detail_path: str | None = None
+    detail_path: OptionalText = None
     columns: list[str] = Field(default_factory=list)
     methods: list[Method] = Field(default_factory=lambda: ["list", "get"])
     update_method: Literal["PATCH", "PUT"] = "PATCH"
@@ -218,7 +221,7 @@ class ResourceSpec(_Model):
     sortable: list[str] | None = None
     filterable: list[str] = Field(default_factory=list)
     searchable: bool = True
-    version_field: str | None = None
+    version_field: OptionalText = None
     scoped: bool = True
 
     _path = field_validator("path", "detail_path")(_check_path)
@@ -251,7 +254,7 @@ class ConnectorSpec(_Model):
     scope: ScopeStep | None = None
     pagination: PaginationSpec
     sort: SortSpec | None = None
-    search_param: str | None = None
+    search_param: OptionalText = None
     errors: ErrorSpec = Field(default_factory=ErrorSpec)
     rate_limit: RateLimitSpec = Field(default_factory=RateLimitSpec)
     resources: list[ResourceSpec] = Field(min_length=1)
@@ -333,9 +336,62 @@ def _location(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
     return path or "spec"
 
 
+PRESETS_DIR = Path(__file__).parent / "presets"
+
+
+def available_presets() -> list[str]:
+    return sorted(path.stem for path in PRESETS_DIR.glob("*.toml"))
+
+
+def preset_data(name: str) -> dict[str, Any]:
+    """The raw (unvalidated) mapping of a bundled preset."""
+    if name not in available_presets():
+        choices = ", ".join(available_presets())
+        raise SpecError({"preset": f"unknown preset '{name}' (choose from {choices})"})
+    with (PRESETS_DIR / f"{name}.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def merge_spec(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Overlay `overrides` on `base`: tables merge key by key, `resources` merge by name
+    (a new name is appended), any other value replaces the base value."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        current = merged.get(key)
+        if key == "resources" and isinstance(current, list) and isinstance(value, list):
+            merged[key] = _merge_resources(current, value)
+        elif isinstance(current, Mapping) and isinstance(value, Mapping) and key != "auth":
+            merged[key] = merge_spec(current, value)
+        elif key == "auth" and isinstance(current, Mapping) and isinstance(value, Mapping):
+            same_type = value.get("type", current.get("type")) == current.get("type")
+            merged[key] = merge_spec(current, value) if same_type else dict(value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merge_resources(base: list[Any], overrides: list[Any]) -> list[Any]:
+    by_name = {item.get("name"): item for item in base if isinstance(item, Mapping)}
+    merged = list(base)
+    for item in overrides:
+        name = item.get("name") if isinstance(item, Mapping) else None
+        if name in by_name:
+            merged[merged.index(by_name[name])] = merge_spec(by_name[name], item)
+        else:
+            merged.append(item)
+    return merged
+
+
 def parse_spec(data: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> ConnectorSpec:
-    """Validate a spec mapping (after resolving `${VAR}` references) or raise `SpecError`."""
-    resolved = resolve_env(dict(data), os.environ if environ is None else environ)
+    """Validate a spec mapping or raise `SpecError`.
+
+    A `preset` key names a bundled preset that the rest of the mapping overrides;
+    `${VAR}` references are resolved from `environ` (default: the process environment).
+    """
+    data = dict(data)
+    if "preset" in data:
+        data = merge_spec(preset_data(str(data.pop("preset"))), data)
+    resolved = resolve_env(data, os.environ if environ is None else environ)
     try:
         return ConnectorSpec.model_validate(resolved)
     except ValidationError as exc:

@@ -1,0 +1,43 @@
+# Everything runs inside .venv, created on first use from constraints.txt.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format check simulators constraints clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || "$$(.ci/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt --group test
+	@touch $(STAMP)
+
+## run: set up, start the vendor simulators and serve the dashboard on http://127.0.0.1:8000
+run: $(STAMP)
+	$(PY) -m dashboard.demo
+
+## test: set up, lint and run the whole suite
+test: $(STAMP) lint
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## simulators: start the five vendor simulators in the foreground
+simulators: $(STAMP)
+	$(PY) -m dashboard.simulators --vendor all
+
+## constraints: re-resolve the dependency groups and rewrite constraints.txt
+constraints:
+	rm -rf /tmp/vd-constraints && "$$(.ci/find-python)" -m venv /tmp/vd-constraints
+	/tmp/vd-constraints/bin/python -m pip install --quiet --upgrade pip
+	/tmp/vd-constraints/bin/python -m pip install --quiet --group test
+	{ sed -n '1,2p' constraints.txt; /tmp/vd-constraints/bin/python -m pip freeze --all; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
