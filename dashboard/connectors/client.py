@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
-from .auth import TokenLock, TokenStore, build_auth
+from .auth import TokenLock, TokenResponseError, TokenStore, build_auth
 from .errors import RateLimited, VendorError, error_from_exception, error_from_response
 from .fences import check_destination, check_same_origin
 from .pagination import PaginationError, Paginator, make_paginator
@@ -157,6 +158,11 @@ class VendorClient:
             sleep=sleep,
         )
         self.paginator: Paginator = make_paginator(spec.pagination)
+        self._secrets = [
+            value.get_secret_value()
+            for value in dict(spec.auth).values()
+            if isinstance(value, SecretStr)
+        ]
         self._http = self._session(token_store, token_lock, transport)
 
     # --- session --------------------------------------------------------------------------
@@ -215,7 +221,11 @@ class VendorClient:
         if response.status_code == 429:
             self.stats.rate_limited += 1
         snapshot = read_rate_limit(response.headers, self.spec.rate_limit, now=self._clock())
-        self.budget.observe(snapshot, status=response.status_code)
+        self.budget.observe(
+            snapshot,
+            status=response.status_code,
+            write=response.request.method not in IDEMPOTENT,
+        )
         started = response.request.extensions.get("vendor_started", time.monotonic())
         logger.info(
             "vendor call",
@@ -245,16 +255,19 @@ class VendorClient:
             response, content = self._send_once(method, url, params=params, body=body)
             if response.is_success:
                 return response, content
-            retry_after = self._retry_after(response)
-            error = self._error(response, content, retry_after)
+            snapshot = read_rate_limit(response.headers, self.spec.rate_limit, now=self._clock())
+            retry_after = snapshot.retry_after if snapshot else None
+            error = self._error(response, content, snapshot)
             last_attempt = attempt == attempts - 1
             if response.status_code not in RETRY_STATUSES or last_attempt:
                 raise error
-            delay = self._backoff(attempt, retry_after)
-            if delay > self.options.rate_limit_max_wait:
+            if (retry_after or 0) > self.options.rate_limit_max_wait:
                 raise error
             self.stats.retries += 1
-            self._sleep(delay)
+            # After a 429 the shared budget is blocked until the vendor's reset, and the next
+            # acquire() waits for it; other failures back off here.
+            if response.status_code != 429:
+                self._sleep(self._backoff(attempt, retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send_once(
@@ -266,7 +279,7 @@ class VendorClient:
         body: Mapping[str, Any] | None,
     ) -> tuple[httpx.Response, bytes]:
         deadline = time.monotonic() + self.options.deadline
-        request = self._http.build_request(method, url, params=params, json=body)
+        request = self._http.build_request(method, url, params=params or None, json=body)
         sent = False
         try:
             response = self._http.send(request, stream=True)
@@ -277,6 +290,8 @@ class VendorClient:
                 response.close()
         except VendorError:
             raise
+        except TokenResponseError as exc:
+            raise VendorError(kind="invalid_response", message=str(exc)) from None
         except httpx.HTTPError as exc:
             error = error_from_exception(exc)
             if method not in IDEMPOTENT and (sent or isinstance(exc, MAYBE_SENT)):
@@ -326,18 +341,19 @@ class VendorClient:
             message=f"The vendor's answer is larger than the {limit // (1024 * 1024)} MB limit.",
         )
 
-    def _retry_after(self, response: httpx.Response) -> float | None:
-        snapshot = read_rate_limit(response.headers, self.spec.rate_limit, now=self._clock())
-        return snapshot.retry_after if snapshot else None
-
-    def _error(self, response: httpx.Response, content: bytes, retry_after: float | None) -> Any:
-        return error_from_response(
+    def _error(
+        self, response: httpx.Response, content: bytes, snapshot: RateLimitSnapshot | None
+    ) -> VendorError:
+        error = error_from_response(
             response.status_code,
             response.headers,
             content,
             shape=self.spec.errors.shape,
-            retry_after=retry_after,
+            retry_after=snapshot.retry_after if snapshot else None,
+            reset_at=snapshot.reset_at if snapshot else None,
         )
+        error.scrub(self._secrets)
+        return error
 
     @staticmethod
     def _backoff(attempt: int, retry_after: float | None) -> float:
@@ -446,6 +462,7 @@ class VendorClient:
                 page=None if cursor else page,
                 page_size=size,
                 params=params,
+                url=str(response.url),
             )
         except PaginationError as exc:
             raise VendorError(kind="invalid_response", message=str(exc)) from None

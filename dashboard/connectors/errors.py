@@ -18,7 +18,7 @@ import json
 import re
 import socket
 import ssl
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal, TypedDict, Unpack
@@ -44,7 +44,7 @@ Shape = Literal[
 MAX_TEXT = 300
 MAX_TEXT_LINE = 200
 MAX_TITLE = 120
-MAX_CODE = 100
+MAX_NAME = 100  # field names and machine codes
 
 STATUS_MESSAGES = {
     400: "The vendor rejected the request as invalid",
@@ -95,6 +95,24 @@ class VendorError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def scrub(self, secrets: Iterable[str]) -> None:
+        """Replace any of `secrets` that the vendor echoed back in its text."""
+        words = [secret for secret in secrets if len(secret) >= 4]
+        if not words:
+            return
+
+        def clean(text: str) -> str:
+            for word in words:
+                text = text.replace(word, "[redacted]")
+            return text
+
+        self.message = clean(self.message)
+        self.args = (self.message,)
+        self.non_field_errors = [clean(text) for text in self.non_field_errors]
+        self.field_errors = {
+            field: [clean(text) for text in texts] for field, texts in self.field_errors.items()
+        }
 
 
 class RateLimited(VendorError):
@@ -312,7 +330,7 @@ def _flatten(errors: Mapping[str, Any]) -> dict[str, list[str]]:
     """Field errors keyed as the vendor wrote them; nested ones as `address.city`, `items.0`."""
     fields: dict[str, list[str]] = {}
     for name, value in errors.items():
-        for path, texts in _walk(_clip(str(name), MAX_CODE), value):
+        for path, texts in _walk(_clip(str(name), MAX_NAME), value):
             fields.setdefault(path, []).extend(texts)
     return fields
 
@@ -347,7 +365,7 @@ def _machine_code(text: str | None) -> str | None:
 def _code(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int):
         return None
-    return _clip(str(value), MAX_CODE) or None
+    return _clip(str(value), MAX_NAME) or None
 
 
 def _clip(text: str, limit: int = MAX_TEXT) -> str:
@@ -418,12 +436,14 @@ def _cause[E: BaseException](exc: BaseException, kind: type[E]) -> E | None:
 
 
 def _tls_message(exc: ssl.SSLError) -> str:
+    """OpenSSL's reason when it gave one (the attributes are absent on hand-made errors)."""
     if isinstance(exc, ssl.SSLCertVerificationError):
         message = "TLS handshake failed — the certificate could not be verified"
-        reason = exc.verify_message
+        reason = getattr(exc, "verify_message", None)
     else:
         message = "TLS handshake with the vendor failed"
-        reason = exc.reason.replace("_", " ").lower() if exc.reason else None
+        code = getattr(exc, "reason", None)
+        reason = code.replace("_", " ").lower() if code else None
     return f"{message} ({_clip(reason, MAX_TITLE)})" if reason else message
 
 

@@ -168,7 +168,8 @@ class Paginator(ABC):
         return records
 
     def _size_params(self, page_size: int) -> dict[str, str]:
-        if self.spec.size_param is None:
+        """The page-size parameter; none when the vendor's page size is fixed (`""`/None)."""
+        if not self.spec.size_param:
             return {}
         return {self.spec.size_param: str(page_size)}
 

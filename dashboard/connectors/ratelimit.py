@@ -215,6 +215,13 @@ class _Window:
     def index(self, now: float) -> int:
         return math.floor(now / self.slot)
 
+    def counted(self, now: float) -> range:
+        """The slots a request at `now` counts, oldest first: the window's, the slot before
+        them (the current slot is only partly inside the window) and the next one (another
+        process whose clock is already there)."""
+        current = self.index(now)
+        return range(current - SLOTS_PER_WINDOW, current + 2)
+
     def leaves_count(self, index: int) -> float:
         """When slot `index` stops being counted."""
         return (index + SLOTS_PER_WINDOW + 1) * self.slot
@@ -225,12 +232,10 @@ class Budget:
 
     The documented limit (`spec.requests` per `spec.window`; writes use `spec.write_requests`
     per `spec.write_window` when set, else they count against the same budget) is kept as a
-    sliding window of `SLOTS_PER_WINDOW` slots, one cache counter each. A request counts the
-    window's slots, the slot before them (the current slot is only partly inside the
-    window) and the slot after (a process whose clock is already there), so no
-    `window`-long interval ever holds more than the limit, whatever the vendor's window
-    alignment (fixed, sliding or token bucket). The cost is one slot: sustained throughput
-    is `limit * 60 / 61` per window.
+    sliding window of `SLOTS_PER_WINDOW` slots, one cache counter each (`_Window.counted`
+    says which slots a request counts), so no `window`-long interval ever holds more than
+    the limit, whatever the vendor's window alignment (fixed, sliding or token bucket).
+    The cost is one slot: sustained throughput is `limit * 60 / 61` per window.
 
     `spec.burst` is not used: keeping to the sustained rate never exceeds a burst limit,
     while spending a burst could (the conservative reading).
@@ -305,7 +310,8 @@ class Budget:
         scope = self._scope(write)
         window = self._windows.get(scope)
         now = self._clock()
-        slots = self._slot_keys(scope, window, now) if window else []
+        counted = window.counted(now) if window else range(0)
+        slots = self._slot_keys(scope, counted)
         values = self._cache.get_many([self._observed_key(scope), self._blocked_key(scope), *slots])
         blocked = _wait_until(values.get(self._blocked_key(scope)), now)
         observed = self._current_observation(values.get(self._observed_key(scope)), now)
@@ -314,9 +320,8 @@ class Budget:
         if window is None:
             return RateLimitSnapshot(retry_after=blocked)
         counts = [int(values.get(key, 0)) for key in slots]
-        first = window.index(now) - SLOTS_PER_WINDOW
         used = sum(counts)
-        oldest = next((first + offset for offset, count in enumerate(counts) if count), None)
+        oldest = next((index for index, count in zip(counted, counts, strict=True) if count), None)
         return RateLimitSnapshot(
             limit=window.limit,
             remaining=max(0, window.limit - used),
@@ -336,11 +341,12 @@ class Budget:
         current = self._slot_key(scope, window.index(now))
         self._cache.add(current, 0, window.ttl)
         self._cache.incr(current)
-        slots = self._slot_keys(scope, window, now)
+        counted = window.counted(now)
+        slots = self._slot_keys(scope, counted)
         values = self._cache.get_many([blocked_key, *slots])
         counts = [int(values.get(key, 0)) for key in slots]
         blocked = _wait_until(values.get(blocked_key), now)
-        full = _window_wait(window, counts, window.index(now) - SLOTS_PER_WINDOW, now)
+        full = _window_wait(window, counted, counts, now)
         if blocked is None and full is None:
             return None
         self._cache.decr(current)
@@ -365,12 +371,8 @@ class Budget:
             limit=value.get("limit"), remaining=value.get("remaining"), reset_at=reset_at
         )
 
-    def _slot_keys(self, scope: str, window: _Window, now: float) -> list[str]:
-        """The counted slots, oldest first: the window, the slot before it and the next."""
-        current = window.index(now)
-        return [
-            self._slot_key(scope, index) for index in range(current - SLOTS_PER_WINDOW, current + 2)
-        ]
+    def _slot_keys(self, scope: str, indexes: range) -> list[str]:
+        return [self._slot_key(scope, index) for index in indexes]
 
     def _slot_key(self, scope: str, index: int) -> str:
         return f"{self._key}:{scope}:{index}"
@@ -391,13 +393,15 @@ def _windows(spec: RateLimitSpec) -> dict[str, _Window]:
     return windows
 
 
-def _window_wait(window: _Window, counts: list[int], first: int, now: float) -> float | None:
+def _window_wait(window: _Window, counted: range, counts: list[int], now: float) -> float | None:
     """Seconds until enough counted requests (oldest first) leave for one more to fit."""
     excess = sum(counts) - window.limit
     if excess <= 0:
         return None
-    offset = next(offset for offset, total in enumerate(accumulate(counts)) if total >= excess)
-    return max(MIN_WAIT, window.leaves_count(first + offset) - now)
+    slot = next(
+        index for index, total in zip(counted, accumulate(counts), strict=True) if total >= excess
+    )
+    return max(MIN_WAIT, window.leaves_count(slot) - now)
 
 
 def _blocked_until(

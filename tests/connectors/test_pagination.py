@@ -79,6 +79,12 @@ def test_page_number_params_zero_based_without_size_param():
     assert p.request_for("3", page_size=10) == (None, {"p": "2"})
 
 
+@pytest.mark.parametrize("style", ["page_number", "cursor"])
+def test_an_empty_size_param_means_a_fixed_page_size(style):
+    p = paginator(style, size_param="", next_path="next")
+    assert "" not in p.first_params(page=1, page_size=50)
+
+
 def test_page_numbers_start_at_one():
     with pytest.raises(PaginationError, match="start at 1"):
         paginator("page_number").first_params(page=0, page_size=10)

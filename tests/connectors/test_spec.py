@@ -56,7 +56,11 @@ def test_missing_environment_variable_names_the_field():
         ({"base_url": "https://user:pw@x"}, "base_url", "must not contain credentials"),
         ({"auth": {"type": "header_key"}}, "auth.key", "Field required"),
         ({"auth": {"type": "oauth9"}}, "auth", "does not match any of the expected tags"),
-        ({"pagination": {"style": "page_number", "max_size": 0}}, "pagination.max_size", "greater than or equal to 1"),
+        (
+            {"pagination": {"style": "page_number", "max_size": 0}},
+            "pagination.max_size",
+            "greater than or equal to 1",
+        ),
         ({"pagination": {"style": "cursor"}}, "pagination", "next_path is required"),
         (
             {"pagination": {"style": "page_number", "default_size": 500, "max_size": 100}},
