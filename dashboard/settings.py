@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "dashboard.accounts",
+    "dashboard.teams",
+    "dashboard.connections",
     "dashboard.connectors",
 ]
 
