@@ -25,6 +25,10 @@ from dashboard.connectors.errors import RateLimited
 from dashboard.connectors.spec import RateLimitSpec
 
 SLOTS_PER_WINDOW = 60
+# Seconds between reserving a request and the vendor counting it (scheduling, connecting):
+# every window is widened by this much so that jitter cannot push one request too many
+# into a vendor's window.
+TRANSIT_ALLOWANCE = 0.25
 EPOCH_THRESHOLD = 1e9
 FALLBACK_BLOCK = 1.0
 MIN_WAIT = 0.001
@@ -208,23 +212,27 @@ class _Window:
         return self.seconds / SLOTS_PER_WINDOW
 
     @property
+    def guard_slots(self) -> int:
+        return math.ceil(TRANSIT_ALLOWANCE / self.slot)
+
+    @property
     def ttl(self) -> int:
         """Long enough for a slot to stay readable while it is counted."""
-        return _ttl(self.seconds + 2 * self.slot)
+        return _ttl(self.seconds + (2 + self.guard_slots) * self.slot)
 
     def index(self, now: float) -> int:
         return math.floor(now / self.slot)
 
     def counted(self, now: float) -> range:
         """The slots a request at `now` counts, oldest first: the window's, the slot before
-        them (the current slot is only partly inside the window) and the next one (another
-        process whose clock is already there)."""
+        them (the current slot is only partly inside the window), the transit guard, and the
+        next one (another process whose clock is already there)."""
         current = self.index(now)
-        return range(current - SLOTS_PER_WINDOW, current + 2)
+        return range(current - SLOTS_PER_WINDOW - self.guard_slots, current + 2)
 
     def leaves_count(self, index: int) -> float:
         """When slot `index` stops being counted."""
-        return (index + SLOTS_PER_WINDOW + 1) * self.slot
+        return (index + SLOTS_PER_WINDOW + 1 + self.guard_slots) * self.slot
 
 
 class Budget:
@@ -235,7 +243,8 @@ class Budget:
     sliding window of `SLOTS_PER_WINDOW` slots, one cache counter each (`_Window.counted`
     says which slots a request counts), so no `window`-long interval ever holds more than
     the limit, whatever the vendor's window alignment (fixed, sliding or token bucket).
-    The cost is one slot: sustained throughput is `limit * 60 / 61` per window.
+    The cost is one slot plus `TRANSIT_ALLOWANCE`: sustained throughput is
+    `limit * window / (window + slot + allowance)`, 96.8% of the limit for 60-second windows.
 
     `spec.burst` is not used: keeping to the sustained rate never exceeds a burst limit,
     while spending a burst could (the conservative reading).

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
-from http import HTTPStatus
 from typing import Any
 
-from .wire import JSON, Response
+from .wire import JSON, Response, phrase
 
 BODY_KINDS = ("vendor", "html", "malformed", "empty", "text")
 MEGABYTE = 1024 * 1024
@@ -39,14 +38,14 @@ class Failure:
         return failure
 
     def render(self, vendor_error: Callable[[int], Response]) -> Response:
-        phrase = _phrase(self.status)
+        reason = phrase(self.status)
         match self.body:
             case "vendor":
                 return vendor_error(self.status)
             case "html":
                 page = (
-                    f"<!DOCTYPE html><html><head><title>{self.status} {phrase}</title></head>"
-                    f"<body><center><h1>{self.status} {phrase}</h1></center><hr>"
+                    f"<!DOCTYPE html><html><head><title>{self.status} {reason}</title></head>"
+                    f"<body><center><h1>{self.status} {reason}</h1></center><hr>"
                     "<center>nginx</center></body></html>"
                 )
                 return Response(self.status, page.encode(), {"Content-Type": "text/html"})
@@ -55,7 +54,7 @@ class Failure:
             case "empty":
                 return Response(self.status, b"", {"Content-Type": JSON})
             case _:
-                text = f"{self.status} {phrase}: upstream connect error\n".encode()
+                text = f"{self.status} {reason}: upstream connect error\n".encode()
                 return Response(self.status, text, {"Content-Type": "text/plain"})
 
 
@@ -136,10 +135,3 @@ def _is_int(value: Any) -> bool:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"

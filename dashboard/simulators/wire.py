@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -74,6 +75,14 @@ def json_response(
     return Response(status, body, {"Content-Type": JSON, **(headers or {})}, listing=listing)
 
 
+def phrase(status: int) -> str:
+    """The reason phrase of `status` ("Error" for a code Python does not know)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def no_content() -> Response:
     return Response(204)
 
@@ -99,6 +108,7 @@ class Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "simulator"
     sys_version = ""
     timeout = 60

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from typing import Any
 
@@ -82,11 +81,10 @@ class Command(BaseCommand):
             self._write(listing)
 
     def _write(self, listing: Listing) -> None:
-        out = sys.stdout
-        for record in listing.records:
-            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-            out.write("\n")
-        out.flush()
+        lines = (json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in listing.records)
+        for line in lines:
+            self.stdout.write(line)
+        self.stdout.flush()
 
     def _summary(self, client: VendorClient, seconds: float) -> None:
         stats = client.stats
