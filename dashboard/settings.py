@@ -54,6 +54,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dashboard.teams.context_processors.navigation",
             ],
         },
     },
@@ -116,3 +117,7 @@ VENDOR_DEADLINE = env.float("VENDOR_DEADLINE", default=30.0)
 VENDOR_MAX_RESPONSE_BYTES = env.int("VENDOR_MAX_RESPONSE_BYTES", default=20 * 1024 * 1024)
 # A call that would exceed a vendor's rate budget waits this long at most, then fails fast.
 VENDOR_RATE_LIMIT_MAX_WAIT = env.float("VENDOR_RATE_LIMIT_MAX_WAIT", default=2.0)
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
