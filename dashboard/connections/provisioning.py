@@ -200,13 +200,19 @@ def _variable_values(
     reader: _Reader, variables: Mapping[str, str], where: str, environ: Mapping[str, str]
 ) -> dict[str, str]:
     """Variables are literal values, or may use `${ENV_VAR}` references."""
-    values = {}
-    for name, value in variables.items():
-        try:
-            values[name] = resolve_env(value, environ)
-        except SpecError as exc:
-            reader.error(f"{where}.variables.{name}", next(iter(exc.errors.values())))
-    return values
+    return {
+        name: _expand(reader, value, f"{where}.variables.{name}", environ)
+        for name, value in variables.items()
+    }
+
+
+def _expand(reader: _Reader, value: str, location: str, environ: Mapping[str, str]) -> str:
+    """`value` with its `${ENV_VAR}` references filled; a missing variable is an error."""
+    try:
+        return resolve_env(value, environ)
+    except SpecError as exc:
+        reader.error(location, next(iter(exc.errors.values())))
+        return value
 
 
 def _check_names(
@@ -278,7 +284,9 @@ def _read_settings(
     return {
         "name": reader.string(table, "name", where, required=True),
         "preset": reader.string(table, "preset", where),
-        "base_url": reader.string(table, "base_url", where),
+        "base_url": _expand(
+            reader, reader.string(table, "base_url", where), f"{where}.base_url", environ
+        ),
         "spec_toml": reader.string(table, "spec", where),
         "read_only": reader.boolean(table, "read_only", where),
         "variables": _variable_values(
