@@ -11,16 +11,9 @@ from django.core.cache.backends.locmem import LocMemCache
 
 from dashboard.connectors.client import ClientOptions, VendorClient, close_sessions
 from dashboard.connectors.spec import ConnectorSpec, merge_spec, parse_spec
+from dashboard.demo import SIMULATOR_SECRETS
 from dashboard.simulators import SimulatorHandle, start_simulator
 
-# Which simulator credential fills which ${NAME} of each preset.
-PRESET_ENV = {
-    "parsalink": {"PARSALINK_EMAIL": "email", "PARSALINK_PASSWORD": "password"},
-    "parallax": {"PARALLAX_API_KEY": "api_key"},
-    "beacon": {"BEACON_API_KEY": "api_key"},
-    "linkit": {"LINKIT_API_KEY": "api_key"},
-    "atlas": {"ATLAS_CLIENT_ID": "client_id", "ATLAS_CLIENT_SECRET": "client_secret"},
-}
 # The collection with at least 10,000 records by default, per preset.
 BIG = {
     "parsalink": "contacts",
@@ -33,7 +26,7 @@ BIG = {
 
 def preset_environ(vendor: str, handle: SimulatorHandle) -> dict[str, str]:
     credentials = handle.credentials
-    environ = {name: credentials[key] for name, key in PRESET_ENV[vendor].items()}
+    environ = {name: credentials[key] for name, key in SIMULATOR_SECRETS[vendor].items()}
     if vendor == "atlas":
         environ["ATLAS_ORG_UNIT"] = next(iter(handle.store["org-units"]))["id"]
     return environ
