@@ -28,7 +28,7 @@ SLOTS_PER_WINDOW = 60
 # Seconds between reserving a request and the vendor counting it (scheduling, connecting):
 # every window is widened by this much so that jitter cannot push one request too many
 # into a vendor's window.
-TRANSIT_ALLOWANCE = 0.25
+TRANSIT_ALLOWANCE = 0.5
 EPOCH_THRESHOLD = 1e9
 FALLBACK_BLOCK = 1.0
 MIN_WAIT = 0.001
@@ -244,7 +244,7 @@ class Budget:
     says which slots a request counts), so no `window`-long interval ever holds more than
     the limit, whatever the vendor's window alignment (fixed, sliding or token bucket).
     The cost is one slot plus `TRANSIT_ALLOWANCE`: sustained throughput is
-    `limit * window / (window + slot + allowance)`, 96.8% of the limit for 60-second windows.
+    `limit * window / (window + slot + allowance)`, 97.6% of the limit for 60-second windows.
 
     `spec.burst` is not used: keeping to the sustained rate never exceeds a burst limit,
     while spending a burst could (the conservative reading).
