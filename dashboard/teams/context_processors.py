@@ -1,4 +1,8 @@
-"""Navigation for the page shell: the current team, other teams, visible connections."""
+"""Navigation for the page shell: the current team, the user's teams, visible connections.
+
+Inside a team the current team is the one in the URL; on other pages (my account, password
+change) it is the team last visited in this session, if the user is still a member.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,14 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from .selectors import memberships_for, remembered_membership
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    membership = getattr(request, "membership", None)
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    membership = getattr(request, "membership", None) or remembered_membership(request=request)
     if membership is None:
         return {}
     from dashboard.connections.selectors import connections_for
@@ -17,7 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_team": membership.team,
         "current_membership": membership,
-        "other_teams": request.user.teams.exclude(pk=membership.team_id),
-        "nav_connections": connections_for(user=request.user, team=membership.team),
+        "team_memberships": memberships_for(user=user),
+        "nav_connections": connections_for(user=user, team=membership.team),
         "active_connection": match.kwargs.get("connection") if match else None,
     }

@@ -10,7 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from .models import Membership, Role
+from dashboard.audit.models import Outcome
+from dashboard.audit.services import audit_record
+
+from .models import ROLE_RANK, Membership, Role
+
+# The session remembers the last team visited, so pages outside a team still show it.
+CURRENT_TEAM_SESSION_KEY = "current_team_id"
 
 
 def membership_for(*, user: Any, team_slug: str) -> Membership:
@@ -28,9 +34,50 @@ def require_role(membership: Membership, role: Role) -> None:
         raise PermissionDenied(f"This needs the {role.label.lower()} role in {membership.team}.")
 
 
+def can_manage(actor: Membership, role: Role | str) -> bool:
+    """Whether `actor` may give, change or take away `role`: admins manage admins, editors
+    and viewers; only owners manage owners."""
+    return actor.has_role(Role.ADMIN) and ROLE_RANK[Role(role)] <= ROLE_RANK[Role(actor.role)]
+
+
+def assignable_roles(actor: Membership) -> list[Role]:
+    """The roles `actor` may give, most powerful first."""
+    return [role for role in Role if can_manage(actor, role)]
+
+
+def require_manage(actor: Membership, role: Role | str) -> None:
+    if not can_manage(actor, role):
+        raise PermissionDenied(f"Managing {Role(role).label.lower()}s needs a higher role.")
+
+
+def _remember_team(request: HttpRequest, membership: Membership) -> None:
+    if request.session.get(CURRENT_TEAM_SESSION_KEY) != membership.team_id:
+        request.session[CURRENT_TEAM_SESSION_KEY] = membership.team_id
+
+
+def _record_denial(request: HttpRequest, membership: Membership, reason: str) -> None:
+    match = request.resolver_match
+    audit_record(
+        actor=request.user,
+        team=membership.team,
+        action="access.denied",
+        target=request.path,
+        outcome=Outcome.DENIED,
+        details={
+            "method": request.method,
+            "view": match.view_name if match else "",
+            "role": membership.role,
+            "reason": reason,
+        },
+    )
+
+
 def team_view(role: Role = Role.VIEWER) -> Callable[..., Any]:
     """Decorate a view taking `team` (a slug): sign-in, membership (404) and role (403).
 
+    Membership is read from the database on every request, so a removed member loses access
+    at once, open sessions included. Every 403 in the team (the role check here, or a
+    `PermissionDenied` raised by the view or a service) is written to the audit trail.
     The view receives the `Membership` as `membership`; it is also kept on the request for
     the navigation context.
     """
@@ -41,8 +88,13 @@ def team_view(role: Role = Role.VIEWER) -> Callable[..., Any]:
         def wrapper(request: HttpRequest, team: str, *args: Any, **kwargs: Any) -> HttpResponse:
             membership = membership_for(user=request.user, team_slug=team)
             request.membership = membership  # type: ignore[attr-defined]
-            require_role(membership, role)
-            return view(request, *args, membership=membership, **kwargs)
+            _remember_team(request, membership)
+            try:
+                require_role(membership, role)
+                return view(request, *args, membership=membership, **kwargs)
+            except PermissionDenied as exc:
+                _record_denial(request, membership, str(exc))
+                raise
 
         return wrapper
 
