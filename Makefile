@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check simulators constraints clean
+.PHONY: run serve test lint format check simulators constraints clean chromium e2e screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || "$$(.ci/find-python)" -m venv $(VENV)
@@ -14,6 +14,15 @@ $(STAMP): pyproject.toml constraints.txt
 ## run: set up, start the vendor simulators and serve the dashboard on http://127.0.0.1:8000
 run: $(STAMP)
 	$(PY) -m dashboard.demo
+
+## serve: production server (settings from the environment / .env; see README "Run in production")
+serve: $(STAMP)
+	$(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(VENV)/bin/gunicorn dashboard.wsgi --workers $${WEB_CONCURRENCY:-4} \
+		--bind $${BIND:-127.0.0.1:8000} --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+		--timeout 60 --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200
 
 ## test: set up, lint and run the whole suite
 test: $(STAMP) lint
@@ -26,6 +35,18 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## chromium: install Debian's Chromium for the end-to-end tests and screenshots (needs root)
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+## e2e: the end-to-end tests in headless Chromium (also part of `make test`)
+e2e: $(STAMP) chromium
+	$(PY) -m pytest tests/e2e
+
+## screenshots: save docs/screenshots/table.png and rate-limited.png (simulators + Chromium)
+screenshots: $(STAMP) chromium
+	$(PY) -m tests.e2e.screenshots --out docs/screenshots
 
 ## simulators: start the five vendor simulators in the foreground
 simulators: $(STAMP)

@@ -1,13 +1,18 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard.core.views import home
+from dashboard.core.views import healthz, home
+from dashboard.teams.urls import invitation_urlpatterns
 
 urlpatterns = [
     path("", home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("dashboard.accounts.urls")),
+    path("invitations/", include(invitation_urlpatterns)),
+    path("t/<slug:team>/", include("dashboard.teams.urls")),
     path("t/<slug:team>/connections/", include("dashboard.connections.urls")),
+    path("t/<slug:team>/audit/", include("dashboard.audit.urls")),
+    path("t/<slug:team>/c/", include("dashboard.records.urls")),
+    path("t/<slug:team>/c/", include("dashboard.browse.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,7 +9,15 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("ALLOW_PRIVATE_VENDOR_HOSTS", "true")
 os.environ.setdefault("CREDENTIAL_KEYS", "q9wT0s6Vh2m4cT0yfqv4zXK8H1uS3GZ2eV7b5nY0pJk=")
+# The suite talks plain HTTP to the test client and to live servers.
+for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+    os.environ.setdefault(name, "false")
+os.environ.setdefault("LOG_FORMAT", "text")
 
-from dashboard.settings import *  # noqa: F403
+from dashboard.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# No collectstatic in tests: serve the source files with plain names.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -186,17 +186,24 @@ class ConnectionAdmin(admin.ModelAdmin):
             # form.instance already holds the submitted values: compare with the stored row.
             stored = Connection.objects.get(pk=form.instance.pk)
             connection = services.connection_update(
-                connection=stored, read_only=read_only, **arguments
+                connection=stored, read_only=read_only, actor=request.user, **arguments
             )
         else:
             connection = services.connection_create(
-                team=form.cleaned_data["team"], read_only=read_only, **arguments
+                team=form.cleaned_data["team"], read_only=read_only, actor=request.user, **arguments
             )
         form.instance = connection
         return connection
 
     def save_model(self, request: HttpRequest, obj: Connection, form: Any, change: bool) -> None:
         """Already saved by `save_form`."""
+
+    def delete_model(self, request: HttpRequest, obj: Connection) -> None:
+        services.connection_delete(connection=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for connection in queryset:
+            services.connection_delete(connection=connection, actor=request.user)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         if "allowed_members" in form.cleaned_data:

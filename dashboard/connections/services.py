@@ -19,11 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from dashboard.audit.services import audit_record
 from dashboard.connectors.client import VendorClient, account_key
 from dashboard.connectors.errors import STATUS_MESSAGES, RateLimited, VendorError
 from dashboard.connectors.factory import client_options, make_client
 from dashboard.connectors.ratelimit import Budget, RateLimitSnapshot
 from dashboard.connectors.spec import ConnectorSpec, SpecError
+from dashboard.connectors.stats import StatsSummary, VendorStats
 from dashboard.teams.models import Team
 
 from .crypto import CredentialsUnreadable, encrypt_json, hint, rotate
@@ -205,6 +207,66 @@ def _store_secrets(connection: Connection, secrets: Mapping[str, str]) -> None:
     connection.secret_hints = {name: hint(value) for name, value in secrets.items()}
 
 
+# --- audit ----------------------------------------------------------------------------------
+
+# Settings whose values the audit trail shows; the spec overrides are only said to have
+# changed (a pasted key could sit in them), and of secrets only the names are written.
+AUDITED_SETTINGS = ("name", "preset", "base_url", "variables", "read_only")
+
+
+def _audited_settings(connection: Connection) -> dict[str, Any]:
+    return {name: getattr(connection, name) for name in AUDITED_SETTINGS}
+
+
+def _audit_connection(
+    actor: Any,
+    connection: Connection,
+    action: str,
+    *,
+    changes: Mapping[str, Mapping[str, Any]] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    audit_record(
+        actor=actor,
+        team=connection.team,
+        action=action,
+        target=connection.slug,
+        connection=connection,
+        changes=changes,
+        details=details,
+    )
+
+
+def _changed_names(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
+    """The names whose values differ (all of `after` when `before` is unreadable)."""
+    if before is None:
+        return sorted(after)
+    return sorted(name for name in {*before, *after} if before.get(name) != after.get(name))
+
+
+def _audit_update(
+    actor: Any,
+    connection: Connection,
+    before: Mapping[str, Any],
+    *,
+    spec_changed: bool,
+    secret_names: list[str],
+) -> None:
+    after = _audited_settings(connection)
+    changes = {
+        name: {"before": before[name], "after": after[name]}
+        for name in AUDITED_SETTINGS
+        if before[name] != after[name]
+    }
+    if changes or spec_changed:
+        details = {"spec_toml": "changed"} if spec_changed else None
+        _audit_connection(actor, connection, "connection.updated", changes=changes, details=details)
+    if secret_names:
+        _audit_connection(
+            actor, connection, "connection.credentials_changed", details={"fields": secret_names}
+        )
+
+
 # --- writes ---------------------------------------------------------------------------------
 
 
@@ -218,8 +280,9 @@ def connection_create(
     variables: Mapping[str, str],
     secrets: Mapping[str, str],
     read_only: bool = False,
+    actor: Any = None,
 ) -> Connection:
-    """A new connection; raises SpecError naming each bad field."""
+    """A new connection; raises SpecError naming each bad field. Audited as `actor`'s."""
     prepared = _validated(
         team=team,
         connection=None,
@@ -242,7 +305,17 @@ def connection_create(
         read_only=read_only,
     )
     _store_secrets(connection, prepared.secrets)
-    connection.save()
+    with transaction.atomic():
+        connection.save()
+        _audit_connection(
+            actor,
+            connection,
+            "connection.created",
+            changes={
+                name: {"after": value} for name, value in _audited_settings(connection).items()
+            },
+            details={"encrypted_fields": sorted(prepared.secrets)},
+        )
     return connection
 
 
@@ -256,14 +329,17 @@ def connection_update(
     variables: Mapping[str, str],
     secrets: Mapping[str, str],
     read_only: bool,
+    actor: Any = None,
 ) -> Connection:
     """Change a connection's settings; the slug stays, so its URLs keep working.
 
     A blank or missing secret keeps the stored one. When the stored secrets cannot be
     decrypted, every secret must be given again. New secrets or a new preset, base URL or
     spec drop the stored login tokens. Health and tokens are not overwritten otherwise.
+    Audited as `actor`'s: the settings changed, and the names of changed secrets.
     """
     stored = _stored_secrets(connection)
+    before = _audited_settings(connection)
     prepared = _validated(
         team=connection.team,
         connection=connection,
@@ -276,6 +352,7 @@ def connection_update(
         secrets=secrets,
     )
     secrets_changed = prepared.secrets != stored
+    spec_changed = spec_toml != connection.spec_toml
     target_changed = (preset, base_url, spec_toml) != (
         connection.preset,
         connection.base_url,
@@ -294,7 +371,15 @@ def connection_update(
     if secrets_changed or target_changed:
         connection.tokens_encrypted = ""
         update_fields.append("tokens_encrypted")
-    connection.save(update_fields=[*update_fields, "updated_at"])
+    with transaction.atomic():
+        connection.save(update_fields=[*update_fields, "updated_at"])
+        _audit_update(
+            actor,
+            connection,
+            before,
+            spec_changed=spec_changed,
+            secret_names=_changed_names(stored, prepared.secrets) if secrets_changed else [],
+        )
     return connection
 
 
@@ -316,8 +401,13 @@ def connection_set_access(
         connection.allowed_members.set(members)
 
 
-def connection_delete(*, connection: Connection) -> None:
-    connection.delete()
+def connection_delete(*, connection: Connection, actor: Any = None) -> None:
+    """Delete a connection; its audit entries stay (they keep its slug)."""
+    with transaction.atomic():
+        _audit_connection(
+            actor, connection, "connection.deleted", details={"name": connection.name}
+        )
+        connection.delete()
 
 
 # --- vendor calls ---------------------------------------------------------------------------
@@ -460,6 +550,16 @@ def rate_limit_state(*, connection: Connection) -> RateLimitSnapshot:
         max_wait=settings.VENDOR_RATE_LIMIT_MAX_WAIT,
     )
     return budget.state()
+
+
+def vendor_stats(*, connection: Connection) -> StatsSummary | None:
+    """Calls, errors, 429s and latency percentiles of the last hour (None when the
+    connection's settings are unusable)."""
+    try:
+        spec = connection_spec(connection=connection)
+    except (CredentialsUnreadable, SpecError):
+        return None
+    return VendorStats(cache=caches["default"], account=account_key(spec)).summary()
 
 
 # --- key rotation ---------------------------------------------------------------------------

@@ -11,5 +11,6 @@ urlpatterns = [
     path("<slug:connection>/", views.connection_detail, name="detail"),
     path("<slug:connection>/edit/", views.connection_edit, name="edit"),
     path("<slug:connection>/delete/", views.connection_delete, name="delete"),
+    path("<slug:connection>/access/", views.connection_access, name="access"),
     path("<slug:connection>/test/", views.connection_test, name="test"),
 ]

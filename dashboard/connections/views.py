@@ -1,4 +1,4 @@
-"""Connection pages: list, detail and health, create, edit, delete, test (HTMX)."""
+"""Connection pages: list, detail and health, create, edit, delete, access, test (HTMX)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dashboard.connectors.spec import SpecError
+from dashboard.teams.forms import ConnectionAccessForm
 from dashboard.teams.models import Membership, Role
 from dashboard.teams.permissions import team_view
+from dashboard.teams.services import connection_access_update
 
 from . import services
+from .charts import calls_chart
 from .forms import ConnectionForm
 from .models import Connection
 from .selectors import connection_for, connections_for
@@ -37,12 +40,15 @@ def connection_detail(
     request: HttpRequest, connection: str, *, membership: Membership
 ) -> HttpResponse:
     item = connection_for(user=request.user, team=membership.team, slug=connection)
+    stats = services.vendor_stats(connection=item)
     return render(
         request,
         "connections/detail.html",
         {
             "connection": item,
             "rate_limit": services.rate_limit_state(connection=item),
+            "stats": stats,
+            "chart": calls_chart(stats) if stats is not None else None,
             "can_manage": membership.has_role(Role.ADMIN),
         },
     )
@@ -61,8 +67,10 @@ def _save(form: ConnectionForm, membership: Membership) -> Connection | None:
     }
     try:
         if form.connection is None:
-            return services.connection_create(team=membership.team, **values)
-        return services.connection_update(connection=form.connection, **values)
+            return services.connection_create(team=membership.team, actor=membership.user, **values)
+        return services.connection_update(
+            connection=form.connection, actor=membership.user, **values
+        )
     except SpecError as exc:
         form.add_spec_errors(exc.errors)
         return None
@@ -113,10 +121,30 @@ def connection_delete(
     item = connection_for(user=request.user, team=membership.team, slug=connection)
     if request.method == "POST":
         name = item.name
-        services.connection_delete(connection=item)
+        services.connection_delete(connection=item, actor=membership.user)
         messages.success(request, f"Connection “{name}” deleted.")
         return redirect("connections:list", membership.team.slug)
     return render(request, "connections/delete.html", {"connection": item})
+
+
+@require_http_methods(["GET", "POST"])
+@team_view(Role.ADMIN)
+def connection_access(
+    request: HttpRequest, connection: str, *, membership: Membership
+) -> HttpResponse:
+    """Who may see the connection, and whether records may be edited through it."""
+    item = connection_for(user=request.user, team=membership.team, slug=connection)
+    form = ConnectionAccessForm(request.POST if request.method == "POST" else None, connection=item)
+    if form.is_valid():
+        connection_access_update(actor=membership, connection=item, **form.cleaned_data)
+        messages.success(request, f"Access to “{item.name}” saved.")
+        return redirect("connections:detail", membership.team.slug, item.slug)
+    return render(
+        request,
+        "teams/connection_access.html",
+        {"connection": item, "form": form},
+        status=422 if form.is_bound else 200,
+    )
 
 
 @require_http_methods(["POST"])

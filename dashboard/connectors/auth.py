@@ -32,6 +32,7 @@ from typing import Any, Protocol
 import httpx
 from pydantic import SecretStr
 
+from .redaction import register_secrets
 from .spec import (
     BasicAuth,
     BearerKeyAuth,
@@ -110,13 +111,16 @@ class AuthRequests:
     def build(
         self, method: str, path: str, body: Mapping[str, Any], *, like: httpx.Request
     ) -> httpx.Request:
-        """A JSON request to an API path, with the extensions (timeout) of `like`."""
+        """A JSON request to an API path, with the timeout of `like` (not its other
+        extensions: the caller's resource label belongs to the caller's request)."""
         return httpx.Request(
             method,
             self.spec.url(path),
             json=dict(body),
             headers={"Accept": "application/json", **self.spec.headers},
-            extensions=dict(like.extensions),
+            extensions={
+                key: like.extensions[key] for key in ("timeout",) if key in like.extensions
+            },
         )
 
 
@@ -289,11 +293,13 @@ class TokenAuth(_SyncAuth):
         expires_in = get_path(body, settings.expires_in_path)
         if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
             expires_in = settings.token_lifetime
-        return Tokens(
+        tokens = Tokens(
             access=access,
             refresh=refresh if isinstance(refresh, str) and refresh else fallback,
             expires_at=self._clock() + expires_in,
         )
+        register_secrets(filter(None, (tokens.access, tokens.refresh)))
+        return tokens
 
 
 class ScopedAuth(_SyncAuth):

@@ -28,7 +28,9 @@ from .errors import RateLimited, VendorError, error_from_exception, error_from_r
 from .fences import check_destination, check_same_origin
 from .pagination import PaginationError, Paginator, make_paginator
 from .ratelimit import Budget, RateLimitSnapshot, read_rate_limit
+from .redaction import register_secrets
 from .spec import ConnectorSpec, ResourceSpec, SpecError
+from .stats import VendorStats
 
 logger = logging.getLogger("dashboard.vendor")
 
@@ -70,8 +72,17 @@ class Listing:
     searched_by_vendor: bool = False
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The status and ETag of the vendor's last answer to a resource call (auth calls such as
+    logins are not counted): for audit trails and conflict checks."""
+
+    status: int
+    etag: str | None = None
+
+
 @dataclass
-class CallStats:
+class SessionCounts:
     """What this client did: for the `fetch` summary and for logs."""
 
     requests: int = 0
@@ -146,7 +157,8 @@ class VendorClient:
         self.options = options or ClientOptions()
         self.account = account or account_key(spec)
         self.label = label or spec.name
-        self.stats = CallStats()
+        self.stats = SessionCounts()
+        self.last_answer: Answer | None = None
         self._clock = clock
         self._sleep = sleep
         self.budget = Budget(
@@ -157,12 +169,14 @@ class VendorClient:
             clock=clock,
             sleep=sleep,
         )
+        self.call_stats = VendorStats(cache=cache, account=self.account, clock=clock)
         self.paginator: Paginator = make_paginator(spec.pagination)
         self._secrets = [
             value.get_secret_value()
             for value in dict(spec.auth).values()
             if isinstance(value, SecretStr)
         ]
+        register_secrets(self._secrets)
         self._http = self._session(token_store, token_lock, transport)
 
     # --- session --------------------------------------------------------------------------
@@ -218,6 +232,8 @@ class VendorClient:
 
     def _after_receive(self, response: httpx.Response) -> None:
         self.stats.requests += 1
+        if "vendor_resource" in response.request.extensions:
+            self.last_answer = Answer(response.status_code, response.headers.get("etag"))
         if response.status_code == 429:
             self.stats.rate_limited += 1
         snapshot = read_rate_limit(response.headers, self.spec.rate_limit, now=self._clock())
@@ -227,14 +243,17 @@ class VendorClient:
             write=response.request.method not in IDEMPOTENT,
         )
         started = response.request.extensions.get("vendor_started", time.monotonic())
+        duration_ms = round((time.monotonic() - started) * 1000, 1)
+        self.call_stats.record(status=response.status_code, duration_ms=duration_ms)
         logger.info(
             "vendor call",
             extra={
                 "connection": self.label,
+                "resource": response.request.extensions.get("vendor_resource", "(auth)"),
                 "method": response.request.method,
                 "path": response.request.url.path,
                 "status": response.status_code,
-                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "duration_ms": duration_ms,
                 "rate_limit_remaining": snapshot.remaining if snapshot else None,
             },
         )
@@ -246,13 +265,16 @@ class VendorClient:
         method: str,
         url: str,
         *,
+        resource: str,
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> tuple[httpx.Response, bytes]:
         """Send one call with retries for idempotent requests; return a 2xx answer."""
         attempts = 1 + (self.spec.rate_limit.max_retries if method in IDEMPOTENT else 0)
         for attempt in range(attempts):
-            response, content = self._send_once(method, url, params=params, body=body)
+            response, content = self._send_once(
+                method, url, resource=resource, params=params, body=body
+            )
             if response.is_success:
                 return response, content
             snapshot = read_rate_limit(response.headers, self.spec.rate_limit, now=self._clock())
@@ -275,11 +297,18 @@ class VendorClient:
         method: str,
         url: str,
         *,
+        resource: str,
         params: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
     ) -> tuple[httpx.Response, bytes]:
         deadline = time.monotonic() + self.options.deadline
-        request = self._http.build_request(method, url, params=params or None, json=body)
+        request = self._http.build_request(
+            method,
+            url,
+            params=params or None,
+            json=body,
+            extensions={"vendor_resource": resource},
+        )
         sent = False
         try:
             response = self._http.send(request, stream=True)
@@ -293,6 +322,8 @@ class VendorClient:
         except TokenResponseError as exc:
             raise VendorError(kind="invalid_response", message=str(exc)) from None
         except httpx.HTTPError as exc:
+            started = request.extensions.get("vendor_started", time.monotonic())
+            self.call_stats.record(status=None, duration_ms=(time.monotonic() - started) * 1000)
             error = error_from_exception(exc)
             if method not in IDEMPOTENT and (sent or isinstance(exc, MAYBE_SENT)):
                 raise VendorError(
@@ -376,10 +407,11 @@ class VendorClient:
         method: str,
         url: str,
         *,
+        resource: str,
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> tuple[httpx.Response, Any]:
-        response, content = self._request(method, url, params=params, body=body)
+        response, content = self._request(method, url, resource=resource, params=params, body=body)
         return response, (self._json(response, content) if content.strip() else None)
 
     # --- listing --------------------------------------------------------------------------
@@ -454,7 +486,7 @@ class VendorClient:
                 params.update(self.paginator.first_params(page=page, page_size=size))
         except PaginationError as exc:
             raise VendorError(kind="pagination", message=str(exc)) from None
-        response, body = self._call("GET", url, params=params)
+        response, body = self._call("GET", url, resource=resource.name, params=params)
         try:
             parsed = self.paginator.parse(
                 body,
@@ -527,24 +559,28 @@ class VendorClient:
 
     def get(self, resource_name: str, record_id: str) -> dict[str, Any]:
         resource = self._resource(resource_name, "get")
-        _, body = self._call("GET", self.spec.url(resource.record_path(record_id)))
+        _, body = self._call(
+            "GET", self.spec.url(resource.record_path(record_id)), resource=resource.name
+        )
         return self._record(body)
 
     def create(self, resource_name: str, data: Mapping[str, Any]) -> dict[str, Any]:
         resource = self._resource(resource_name, "create")
-        _, body = self._call("POST", self.spec.url(resource.path), body=data)
+        _, body = self._call(
+            "POST", self.spec.url(resource.path), resource=resource.name, body=data
+        )
         return self._record(body)
 
     def update(self, resource_name: str, record_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
         """PATCH the given fields, or PUT the full object, as the resource's spec says."""
         resource = self._resource(resource_name, "update")
         url = self.spec.url(resource.record_path(record_id))
-        _, body = self._call(resource.update_method, url, body=data)
+        _, body = self._call(resource.update_method, url, resource=resource.name, body=data)
         return self._record(body)
 
     def delete(self, resource_name: str, record_id: str) -> None:
         resource = self._resource(resource_name, "delete")
-        self._call("DELETE", self.spec.url(resource.record_path(record_id)))
+        self._call("DELETE", self.spec.url(resource.record_path(record_id)), resource=resource.name)
 
     @staticmethod
     def _record(body: Any) -> dict[str, Any]:
@@ -558,10 +594,11 @@ class VendorClient:
 
 
 __all__ = [
-    "CallStats",
+    "Answer",
     "ClientOptions",
     "Listing",
     "RateLimited",
+    "SessionCounts",
     "VendorClient",
     "VendorError",
     "account_key",

@@ -1,7 +1,11 @@
-"""Pages outside any team: the landing redirect."""
+"""Pages outside any team: the landing redirect and the health check."""
+
+import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -16,3 +20,39 @@ def home(request: HttpRequest) -> HttpResponse:
     if membership is None:
         return render(request, "no_team.html")
     return redirect("connections:list", membership.team.slug)
+
+
+@require_http_methods(["GET", "HEAD"])
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and cache reachability for load balancers: 200 when both answer, else 503.
+
+    Names no host, user or error text (nothing a passer-by could use)."""
+    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    healthy = all(checks.values())
+    return JsonResponse(
+        {
+            "status": "ok" if healthy else "unavailable",
+            **{k: "ok" if v else "down" for k, v in checks.items()},
+        },
+        status=200 if healthy else 503,
+    )
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        return False
+
+
+def _cache_ok() -> bool:
+    key = f"healthz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "1", timeout=5)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+    except Exception:  # any backend failure (connection, timeout, ...) means "down"
+        return False
+    return ok

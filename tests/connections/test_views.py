@@ -155,6 +155,17 @@ def test_testing_a_saved_connection_reports_the_total_and_budget(admin_client, s
     assert saved.last_success_at is not None
 
 
+def test_the_detail_page_charts_the_vendor_calls_of_the_last_hour(admin_client, saved):
+    assert (
+        "No vendor calls in the last hour." in admin_client.get("/t/ops/connections/parallax/").text
+    )
+    admin_client.post("/t/ops/connections/parallax/test/", HTTP_HX_REQUEST="true")
+    page = admin_client.get("/t/ops/connections/parallax/").text
+    assert "<dt>Calls</dt><dd>1</dd>" in page
+    assert "<dt>Errors</dt><dd>0</dd>" in page
+    assert '<rect class="bar"' in page
+
+
 def test_testing_entered_settings_reports_a_wrong_key(admin_client, parallax):
     response = admin_client.post(
         "/t/ops/connections/test/", form_data(parallax, ref_PARALLAX_API_KEY="plx_wrong_key_0000")

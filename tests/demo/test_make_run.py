@@ -85,7 +85,7 @@ def test_make_run_serves_five_working_connections_and_leaks_no_secret(tmp_path):
         "DATABASE_URL": f"sqlite:///{database}",
         "SECRET_KEY": "demo-test-secret-key",
         "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
-        "DEBUG": "false",
+        "DEBUG": "true",
         "ALLOW_PRIVATE_VENDOR_HOSTS": "true",
         "DEMO_ADDRESS": f"127.0.0.1:{server_port}",
         "DEMO_SIMULATOR_PORT_BASE": str(simulator_base),
