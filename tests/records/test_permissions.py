@@ -65,6 +65,7 @@ def test_viewers_see_no_edit_controls(linkit, viewer_client, product):
     assert "/delete/" not in page
     table = viewer_client.get(table_url(linkit, "products")).content.decode()
     assert create_url(linkit, "products") not in table
+    assert "/edit/" not in table
 
 
 def test_a_read_only_connection_refuses_edits_whatever_the_role(

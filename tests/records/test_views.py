@@ -3,6 +3,7 @@ simulator over real sockets: the vendor's state afterwards, the audit rows, the 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -230,15 +231,19 @@ def test_the_record_and_table_pages_offer_the_controls_the_spec_allows(
     assert f'href="{delete_url(connection, "products", product["id"])}"' in page
     table = editor_client.get(table_url(connection, "products")).content.decode()
     assert f'href="{create_url(connection, "products")}"' in table
+    partial = editor_client.get(table_url(connection, "products"), headers={"HX-Request": "true"})
+    for html in (table, partial.text):
+        shown = re.findall(r'title="Open ([^"]+)"', html)
+        assert shown
+        assert all(f'href="{edit_url(connection, "products", key)}"' in html for key in shown)
 
     # Inventory: update (PUT) only — no delete, no create.
     page = editor_client.get(record_url(connection, "inventory", stock["id"])).content.decode()
     assert edit_url(connection, "inventory", stock["id"]) in page
     assert delete_url(connection, "inventory", stock["id"]) not in page
-    assert (
-        create_url(connection, "inventory")
-        not in editor_client.get(table_url(connection, "inventory")).content.decode()
-    )
+    inventory = editor_client.get(table_url(connection, "inventory")).content.decode()
+    assert create_url(connection, "inventory") not in inventory
+    assert "/edit/" in inventory
     assert editor_client.get(delete_url(connection, "inventory", stock["id"])).status_code == 404
     assert editor_client.get(create_url(connection, "inventory")).status_code == 404
 
