@@ -9,14 +9,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from dashboard.teams.models import Membership
+from dashboard.teams.selectors import memberships_for, remembered_membership
 
 
 @require_http_methods(["GET"])
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Go to the first team's connections; explain when the user has no team."""
-    membership = Membership.objects.filter(user=request.user).select_related("team").first()
+    """Go to the connections of the team last visited in this session, else of the user's
+    first team; explain when the user has no team."""
+    membership = (
+        remembered_membership(request=request) or memberships_for(user=request.user).first()
+    )
     if membership is None:
         return render(request, "no_team.html")
     return redirect("connections:list", membership.team.slug)

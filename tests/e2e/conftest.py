@@ -17,7 +17,7 @@ from dashboard.simulators import SimulatorHandle, start_simulator
 from dashboard.teams.models import Membership, Role, Team
 from tests.browse.conftest import connect, table_url
 
-from .support import launch, signed_in
+from .support import launch, signed_in, watch_csp
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made
 # from the tests themselves are ordinary synchronous calls.
@@ -67,9 +67,13 @@ def _fresh_state(e2e_simulators: dict[str, SimulatorHandle]) -> Iterator[None]:
 
 @pytest.fixture
 def page(browser: Browser, user: Any, live_server: Any) -> Iterator[Page]:
+    """A signed-in page; the test fails if the page meets any CSP violation on the way."""
     context = signed_in(browser, user, live_server.url)
-    yield context.new_page()
+    tab = context.new_page()
+    violations = watch_csp(tab)
+    yield tab
     context.close()
+    assert not violations, f"Content Security Policy violations: {violations}"
 
 
 @pytest.fixture

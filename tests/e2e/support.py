@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright
 
 from dashboard.browse.formatting import TIMEZONE_COOKIE
 
@@ -52,3 +52,16 @@ def signed_in(browser: Browser, user: Any, base_url: str) -> BrowserContext:
         ]
     )
     return context
+
+
+def watch_csp(page: Page) -> list[str]:
+    """Collect the Content Security Policy violations Chromium reports on `page`'s console
+    (it reports every refused script, style, frame or connection there)."""
+    violations: list[str] = []
+
+    def note(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", note)
+    return violations

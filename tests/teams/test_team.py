@@ -35,6 +35,14 @@ def test_pages_outside_a_team_show_the_team_last_visited(as_member, viewer, memb
     assert '<span class="visually-hidden">Current team: </span>Elsewhere' in page.text
 
 
+def test_the_home_page_opens_the_team_last_visited(as_member, viewer, member_of, other_team):
+    member_of("viewer@example.com", Role.VIEWER, in_team=other_team)
+    client = as_member(viewer)
+    assert client.get("/")["Location"] == "/t/elsewhere/connections/", "first by name"
+    client.get("/t/ops/connections/")
+    assert client.get("/")["Location"] == "/t/ops/connections/"
+
+
 def test_a_team_left_is_no_longer_shown(as_member, viewer, owner):
     client = as_member(viewer)
     client.get("/t/ops/connections/")
