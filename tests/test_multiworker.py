@@ -1,8 +1,9 @@
-"""Several gunicorn worker processes sharing Redis: one rate budget, one token refresh.
+"""Several gunicorn worker processes sharing Redis: one rate budget, one token refresh, and
+cache invalidation that reaches every worker.
 
 The dashboard runs under gunicorn with four workers, exactly as `make serve` starts it, against
-a SQLite file and Redis. Many users hit pages that call the vendor at once; the simulators
-count what actually reached them.
+a SQLite file and Redis. Many users hit pages that call the vendor at once; the simulators,
+each in its own process, count what actually reached them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from dashboard.simulators import SimulatorHandle, start_simulator
+from dashboard.simulators.process import SimulatorProcess
+from tests.records.conftest import form_data
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -68,10 +70,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def simulators() -> Iterator[dict[str, SimulatorHandle]]:
+def simulators() -> Iterator[dict[str, SimulatorProcess]]:
     handles = {
-        "parallax": start_simulator("parallax", records=50, limit=12, window=2),
-        "parsalink": start_simulator("parsalink", records=50, access_ttl=2),
+        "parallax": SimulatorProcess("parallax", records=50, limit=12, window=2),
+        "parsalink": SimulatorProcess("parsalink", records=50, access_ttl=2),
     }
     yield handles
     for handle in handles.values():
@@ -206,5 +208,31 @@ def test_workers_share_one_rate_budget_and_refresh_tokens_once(server, simulator
     by_path = simulators["parsalink"].stats()["by_path"]
     assert by_path["/api/auth/login/"] == 1, by_path
     assert by_path.get("/api/auth/refresh/", 0) == 1, by_path
+    for user in users:
+        user.close()
+
+
+TABLE = "/t/ops/c/parallax/projects/?size=50&cols=id,name,description"
+
+
+@pytest.mark.timeout(240)
+def test_an_edit_in_one_worker_reaches_the_cached_table_in_every_worker(server):
+    users = [signed_in(server) for _ in range(8)]
+    first = users[0].get(TABLE)
+    assert first.status_code == 200
+    record_id = re.search(r'title="Open ([^"]+)"', first.text).group(1)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pages = list(pool.map(lambda user: user.get(TABLE).text, users * 2))
+    assert all("Fetched" in page and "ago" in page for page in pages), "served from the cache"
+
+    editor = users[0]
+    edit = f"/t/ops/c/parallax/projects/{record_id}/edit/"
+    data = form_data(editor.get(edit).text) | {"record-description": "Changed in one worker"}
+    saved = editor.post(edit, data=data, headers={"X-CSRFToken": editor.cookies["csrftoken"]})
+    assert saved.status_code == 302, saved.text[:500]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pages = list(pool.map(lambda user: user.get(TABLE).text, users * 2))
+    assert all("Changed in one worker" in page for page in pages)
     for user in users:
         user.close()
