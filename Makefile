@@ -20,9 +20,7 @@ serve: $(STAMP)
 	$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
-	$(VENV)/bin/gunicorn dashboard.wsgi --workers $${WEB_CONCURRENCY:-4} \
-		--bind $${BIND:-127.0.0.1:8000} --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
-		--timeout 60 --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py
 
 ## test: set up, lint and run the whole suite
 test: $(STAMP) lint

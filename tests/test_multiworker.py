@@ -128,18 +128,9 @@ def server(tmp_path, simulators) -> Iterator[str]:
     )
     port = free_port()
     process = subprocess.Popen(
-        [
-            str(GUNICORN),
-            "dashboard.wsgi",
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "60",
-        ],
+        [str(GUNICORN), "--config", "gunicorn.conf.py"],
         cwd=ROOT,
-        env=env,
+        env=env | {"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(WORKERS)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
