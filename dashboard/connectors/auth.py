@@ -282,7 +282,7 @@ class TokenAuth(_SyncAuth):
         response.read()
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             raise TokenResponseError(f"the {what} answer is not JSON") from None
         access = get_path(body, settings.access_token_path)
         if not isinstance(access, str) or not access:

@@ -395,7 +395,7 @@ class VendorClient:
     def _json(self, response: httpx.Response, content: bytes) -> Any:
         try:
             return json.loads(content)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             raise VendorError(
                 kind="invalid_response",
                 status=response.status_code,
@@ -479,6 +479,7 @@ class VendorClient:
             if cursor:
                 next_url, token_params = self.paginator.request_for(cursor, page_size=size)
                 if next_url:
+                    _same_collection(next_url, url)
                     url, params = next_url, token_params
                 else:
                     params.update(token_params)
@@ -604,3 +605,12 @@ __all__ = [
     "account_key",
     "close_sessions",
 ]
+
+
+def _same_collection(link: str, collection: str) -> None:
+    """A next-page link (from the vendor, or from a URL a user could edit) must stay on the
+    collection's own path: never a way to fetch any other path of the vendor's API."""
+    if httpx.URL(link).path.rstrip("/") != httpx.URL(collection).path.rstrip("/"):
+        raise PaginationError(
+            f"the next-page link leaves the collection ({httpx.URL(link).path}); refused"
+        )

@@ -24,6 +24,11 @@ import httpx
 
 from .spec import PaginationSpec, get_path
 
+# Totals and page counts above this are refused as implausible (it is also the largest
+# whole number a JSON double holds exactly).
+MAX_COUNT = 2**53
+MAX_DIGITS = len(str(MAX_COUNT))
+
 
 class PaginationError(Exception):
     """A page that cannot be requested or read, or a walk that does not end."""
@@ -328,12 +333,12 @@ def _count(body: Any, path: str | None) -> int | None:
     value = get_path(body, path)
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= MAX_DIGITS:
+        value = int(value)
     number = isinstance(value, int | float) and not isinstance(value, bool)
-    if number and value >= 0 and float(value).is_integer():
+    if number and 0 <= value <= MAX_COUNT and float(value).is_integer():
         return int(value)
-    raise PaginationError(f"expected a whole number at '{path}'")
+    raise PaginationError(f"expected a whole number at '{path}' (at most {MAX_COUNT})")
 
 
 def _flag(body: Any, path: str | None) -> bool | None:

@@ -177,6 +177,22 @@ def test_cross_origin_next_link_is_refused_without_contacting_that_host():
     assert {r.url.host for r in recorder.requests} == {"api.vendor.test"}
 
 
+def test_a_next_link_to_another_path_of_the_vendor_is_refused():
+    """A cursor that a user could put in a table's URL cannot read what the spec never lists."""
+    spec = make_spec(
+        pagination={"style": "next_link", "next_path": "next", "records_path": "results"}
+    )
+    recorder = Recorder(httpx.Response(200, json={"results": [{"id": 1}], "next": None}))
+    client = client_for(recorder, spec=spec)
+    page_two = client.list_page("things", cursor="https://api.vendor.test/v1/things/?page=2")
+    assert page_two.records == [{"id": 1}]
+    with pytest.raises(VendorError) as caught:
+        client.list_page("things", cursor="https://api.vendor.test/v1/admin/api-keys?all=1")
+    assert caught.value.kind == "pagination"
+    assert "/v1/admin/api-keys" in caught.value.message
+    assert [r.url.path for r in recorder.requests] == ["/v1/things/"]
+
+
 def test_redirects_are_not_followed_and_foreign_ones_are_named():
     recorder = Recorder(httpx.Response(302, headers={"Location": "https://evil.test/login"}))
     with pytest.raises(VendorError) as caught:
@@ -280,6 +296,24 @@ def test_malformed_json_is_an_invalid_response():
     with pytest.raises(VendorError) as caught:
         client_for(recorder).list_page("things")
     assert caught.value.kind == "invalid_response"
+
+
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),  # nested beyond any parser
+        (b'{"items": [], "total": 1' + b"0" * 400 + b"}", "whole number at 'total'"),
+        (b'{"items": [], "total": "' + b"9" * 5000 + b'"}', "whole number at 'total'"),
+        (b'{"items": [], "total": 1e400}', "whole number at 'total'"),
+    ],
+    ids=["deeply-nested", "huge-total", "endless-digits", "infinite-total"],
+)
+def test_absurd_answers_are_invalid_responses_not_crashes(content, detail):
+    recorder = Recorder(httpx.Response(200, content=content))
+    with pytest.raises(VendorError) as caught:
+        client_for(recorder).list_page("things")
+    assert caught.value.kind == "invalid_response"
+    assert detail in caught.value.message
 
 
 def test_vendor_errors_never_carry_the_secret():
