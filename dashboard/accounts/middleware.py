@@ -1,13 +1,19 @@
-"""Sign out sessions that were idle too long or are older than the absolute limit."""
+"""Sign out sessions that were idle too long or are older than the absolute limit, and send
+HTMX requests that must sign in to the sign-in page as a whole."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.audit.services import audit_record
 
@@ -42,3 +48,23 @@ class SessionExpiryMiddleware:
                 logout(request)
                 messages.info(request, MESSAGES[reason])
         return self.get_response(request)
+
+
+class HtmxSignInRedirectMiddleware:
+    """An HTMX request sent to sign in (its session expired, say) navigates the whole page
+    there with `HX-Redirect`, instead of swapping the sign-in page into a table or form."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.htmx or not isinstance(response, HttpResponseRedirect):
+            return response
+        target = urlsplit(response.url)
+        if target.path != resolve_url(settings.LOGIN_URL):
+            return response
+        # Back to the page the user was on (same-origin by django-htmx's reading), not to
+        # the fragment's URL.
+        page = request.htmx.current_url_abs_path
+        return HttpResponseClientRedirect(redirect_to_login(page).url if page else response.url)

@@ -8,4 +8,33 @@
       target.focus();
     }
   });
+
+  // An HTMX request that fails without an answer to swap in says so, instead of nothing.
+  var PROBLEMS = {
+    403: "This was refused: your role or your access to this connection may have changed. Reload the page to see what you may do now.",
+    404: "This is no longer here. Reload the page."
+  };
+  function problemBox() {
+    return document.getElementById("request-problem");
+  }
+  function show(text) {
+    var box = problemBox();
+    if (box) {
+      box.textContent = text;
+      box.hidden = false;
+    }
+  }
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = problemBox();
+    if (box) {
+      box.hidden = true;
+    }
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    show(PROBLEMS[status] || "The dashboard could not complete this request (status " + status + "). Try again, or reload the page.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    show("The dashboard could not be reached. Check the network and try again.");
+  });
 })();

@@ -59,6 +59,24 @@ def test_an_idle_session_is_signed_out(signed_in, person):
     assert (entry.actor, entry.details) == (person, {"reason": "idle"})
 
 
+def test_an_htmx_request_of_an_expired_session_navigates_the_whole_page_to_sign_in(signed_in):
+    """Not the sign-in page swapped into a table: back to the page the user was on."""
+    shift(signed_in, LAST_SEEN_AT, IDLE + 1)
+    response = signed_in.get(
+        "/t/ops/connections/?fragment=1",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/accounts/"},
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/accounts/"
+    assert response.content == b""
+
+
+def test_other_htmx_redirects_are_left_to_htmx(signed_in):
+    response = signed_in.post("/accounts/", {"name": "Someone"}, headers={"HX-Request": "true"})
+    assert response.status_code == 302
+    assert "HX-Redirect" not in response
+
+
 def test_a_session_ends_at_the_absolute_limit_despite_activity(signed_in):
     shift(signed_in, SIGNED_IN_AT, ABSOLUTE + 1)
     response = signed_in.get("/accounts/")

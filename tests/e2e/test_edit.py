@@ -77,3 +77,22 @@ def test_edit_a_record_fix_the_vendors_field_error_and_find_it_in_the_audit_trai
     expect(row.locator("del", has_text=product["name_en"])).to_be_visible()
     expect(row.locator("ins", has_text="Mint tea, fixed by hand")).to_be_visible()
     expect(row.locator("ins", has_text="teas")).to_be_visible()
+
+
+def test_an_edit_refused_after_a_role_change_says_so(
+    page: Page, team: Team, user: Any, live_server: Any, e2e_simulators: dict[str, Any]
+) -> None:
+    handle = e2e_simulators["linkit"]
+    product = dict(list(handle.store["products"])[3])
+    connection = connect(team, "linkit", handle)
+    page.goto(live_server.url + record_url(connection, "products", product["id"]))
+    problem = page.locator("#request-problem")
+    expect(problem).to_be_hidden()
+
+    Membership.objects.filter(user=user).update(role=Role.VIEWER)
+    page.get_by_role("link", name="Edit", exact=True).click()
+
+    expect(problem).to_be_visible()
+    expect(problem).to_have_attribute("role", "alert")
+    expect(problem).to_contain_text("This was refused")
+    expect(page.get_by_role("main")).to_contain_text(product["name_en"])  # nothing swapped away
