@@ -54,6 +54,17 @@ def test_pages_and_partials_carry_a_strict_content_security_policy(client, htmx)
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("proxies", "kept"), [(0, False), (1, True)])
+def test_a_request_id_is_taken_from_the_header_only_behind_a_trusted_proxy(
+    client, settings, proxies, kept
+):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    response = client.get("/healthz", HTTP_X_REQUEST_ID="from-outside-1")
+    assert (response["X-Request-ID"] == "from-outside-1") is kept
+    assert len(response["X-Request-ID"]) == (14 if kept else 32)
+
+
+@pytest.mark.django_db
 def test_every_script_tag_is_an_external_file_with_the_nonce(client, django_user_model):
     user = django_user_model.objects.create_user(email="n@example.com", password="pw-12345678")
     client.force_login(user)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.browse.formatting import plain_text
+from dashboard.browse.selectors import has_own_page
 from dashboard.connections.models import Connection
 from dashboard.teams.models import Team
 
@@ -26,7 +27,6 @@ OUTCOME_LEVELS = {
     Outcome.DENIED: "bad",
 }
 DELETED = "record.delete"
-DOT_SEGMENTS = frozenset({".", ".."})
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,7 @@ def _record_url(entry: AuditEntry) -> str | None:
         entry.connection is not None
         and bool(entry.resource and entry.record_id)
         and entry.action != DELETED
-        and "/" not in entry.record_id
-        and entry.record_id not in DOT_SEGMENTS
+        and has_own_page(entry.record_id)
     )
     if not linkable:
         return None

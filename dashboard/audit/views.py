@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from dashboard.browse.formatting import user_timezone
-from dashboard.browse.table import EN_DASH, PAGE_WINDOW, PageLink, Pagination
+from dashboard.browse.table import EN_DASH, Pagination, page_links
 from dashboard.teams.models import Membership
 from dashboard.teams.permissions import team_view
 
@@ -23,17 +23,6 @@ def _page_url(params: QueryDict, number: int) -> str:
     query = params.copy()
     query["page"] = str(number)
     return "?" + query.urlencode()
-
-
-def _page_links(page: Page, params: QueryDict) -> tuple[PageLink, ...]:
-    last = page.paginator.num_pages
-    wanted = {1, last, *range(page.number - PAGE_WINDOW, page.number + PAGE_WINDOW + 1)}
-    links: list[PageLink] = []
-    for number in sorted(n for n in wanted if 1 <= n <= last):
-        if links and links[-1].number is not None and number - links[-1].number > 1:
-            links.append(PageLink(number=None))
-        links.append(PageLink(number, _page_url(params, number), number == page.number))
-    return tuple(links)
 
 
 def _pagination(page: Page, params: QueryDict) -> Pagination:
@@ -51,7 +40,9 @@ def _pagination(page: Page, params: QueryDict) -> Pagination:
         page_count=page.paginator.num_pages,
         previous_url=_page_url(params, page.number - 1) if page.has_previous() else None,
         next_url=_page_url(params, page.number + 1) if page.has_next() else None,
-        pages=_page_links(page, params) if page.paginator.num_pages > 1 else (),
+        pages=page_links(page.number, page.paginator.num_pages, lambda n: _page_url(params, n))
+        if page.paginator.num_pages > 1
+        else (),
         can_jump=False,
     )
 

@@ -334,9 +334,6 @@ class ListingQuery:
         filters = {FILTER_PREFIX + name: None for name in self.filters}
         return self.restart(**{SEARCH_VAR: None}, **filters)
 
-    def columns_url(self, columns: Sequence[str]) -> str:
-        return self.get_query_string(**{COLUMNS_VAR: ",".join(columns) or None})
-
     def size_choices(self) -> list[int]:
         """Page sizes offered, none beyond the vendor's maximum; empty when fixed."""
         if not self.page_size_adjustable:

@@ -177,14 +177,16 @@ def _notes(query: ListingQuery) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _page_links(query: ListingQuery, page_count: int) -> tuple[PageLink, ...]:
-    wanted = {1, page_count, *range(query.page - PAGE_WINDOW, query.page + PAGE_WINDOW + 1)}
+def page_links(current: int, page_count: int, url: Callable[[int], str]) -> tuple[PageLink, ...]:
+    """The first and last pages and those around `current`, with a gap (`number` None)
+    wherever numbers are skipped."""
+    wanted = {1, page_count, *range(current - PAGE_WINDOW, current + PAGE_WINDOW + 1)}
     numbers = sorted(number for number in wanted if 1 <= number <= page_count)
     links: list[PageLink] = []
     for number in numbers:
         if links and links[-1].number is not None and number - links[-1].number > 1:
             links.append(PageLink(number=None))
-        links.append(PageLink(number, query.page_url(number), number == query.page))
+        links.append(PageLink(number, url(number), number == current))
     return tuple(links)
 
 
@@ -211,7 +213,9 @@ def _pagination(query: ListingQuery, listing: Listing) -> Pagination:
         page_count=page_count,
         previous_url=query.previous_url(),
         next_url=query.next_url(listing.next_token) if has_next else None,
-        pages=_page_links(query, page_count) if page_count and page_count > 1 else (),
+        pages=page_links(query.page, page_count, query.page_url)
+        if page_count and page_count > 1
+        else (),
         can_jump=query.random_access,
     )
 

@@ -62,7 +62,7 @@ def _record_url(
     membership: Membership, connection: Connection, resource: ResourceSpec
 ) -> Callable[[str], str | None]:
     def build(record_id: str) -> str | None:
-        if not resource.allows("get") or "/" in record_id or record_id in selectors.DOT_SEGMENTS:
+        if not resource.allows("get") or not selectors.has_own_page(record_id):
             return None
         return reverse(
             "browse:record",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
@@ -34,6 +35,10 @@ from .specs import SpecField, build_spec, spec_data, spec_fields
 from .tokens import CacheTokenLock, ConnectionTokenStore
 
 UNREADABLE_MESSAGE = "Credentials unreadable — re-enter them"
+MOVED_MESSAGE = (
+    "Enter this again: the address changed, and stored credentials only go to the address "
+    "they were entered for"
+)
 SLUG_FALLBACK = "connection"
 SLUG_SUFFIX_ROOM = 4  # "-999"
 
@@ -63,7 +68,8 @@ def _stored_secrets(connection: Connection | None) -> dict[str, Any] | None:
 def _merge_secrets(
     fields: list[SpecField], supplied: Mapping[str, str], stored: Mapping[str, Any] | None
 ) -> dict[str, str]:
-    """The secrets to keep: a supplied value, else the stored one (blank means unchanged).
+    """The secrets to keep: a supplied value, else the stored one (blank means unchanged;
+    `_settings` refuses a stored one when the address's origin changes).
 
     Unreadable stored secrets (`stored` None) are replaced only when every one is supplied.
     """
@@ -87,6 +93,7 @@ def _merge_secrets(
 def _settings(
     *,
     stored: Mapping[str, Any] | None,
+    stored_origin: tuple[str, str, int | None] | None,
     preset: str,
     base_url: str,
     spec_toml: str,
@@ -102,7 +109,31 @@ def _settings(
     }
     chosen_secrets = _merge_secrets(fields, secrets, stored)
     spec = build_spec(data, variables=chosen_variables, secrets=chosen_secrets)
+    if stored_origin is not None and _origin(spec.base_url) != stored_origin:
+        kept = {
+            field.location: MOVED_MESSAGE
+            for field in fields
+            if field.secret and field.name in chosen_secrets and not secrets.get(field.name)
+        }
+        if kept:
+            raise SpecError(kept)
     return _Settings(spec, chosen_variables, chosen_secrets)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parsed = httpx.URL(url)
+    return parsed.scheme, parsed.host, parsed.port
+
+
+def _stored_origin(connection: Connection | None) -> tuple[str, str, int | None] | None:
+    """Where the connection's stored credentials may be sent: None for a new connection;
+    an origin matching nothing when the stored settings cannot be read."""
+    if connection is None:
+        return None
+    try:
+        return _origin(connection_spec(connection=connection).base_url)
+    except (CredentialsUnreadable, SpecError):
+        return ("", "", None)
 
 
 def _max_length(field_name: str) -> int:
@@ -150,6 +181,7 @@ def _validated(
     try:
         prepared = _settings(
             stored=stored,
+            stored_origin=_stored_origin(connection),
             preset=preset,
             base_url=base_url,
             spec_toml=spec_toml,

@@ -2,12 +2,14 @@
 
 A connection's spec data is its preset (if any) overlaid with its TOML overrides and base URL.
 Every `${NAME}` reference in that data is a field the connection form asks for: a **secret**
-when it sits in one of the auth scheme's secret fields (stored encrypted), a plain
+when it sits in one of the auth scheme's secret fields or its name says so (`KEY`, `SECRET`,
+`TOKEN`, `PASSWORD`: stored encrypted, never shown back, hidden from logs), a plain
 **variable** otherwise (for example an org unit id in a scope step).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -16,7 +18,10 @@ from typing import Any
 from pydantic import SecretStr
 
 from dashboard.connectors import spec as spec_module
+from dashboard.connectors.redaction import register_secrets
 from dashboard.connectors.spec import ENV_REFERENCE, ConnectorSpec, SpecError, merge_spec
+
+SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
 
 AUTH_MODELS = {
     "login_bearer": spec_module.LoginBearerAuth,
@@ -76,7 +81,11 @@ def _references(data: Any, location: str = "") -> Iterator[tuple[str, str]]:
             yield name, location
 
 
-def _is_secret(data: Mapping[str, Any], location: str) -> bool:
+def _is_secret(data: Mapping[str, Any], name: str, location: str) -> bool:
+    """A secret: a credential field of `[auth]`, or a reference named like one wherever it is
+    (`${TENANT_TOKEN}` in `headers`, say)."""
+    if SECRET_NAME.search(name):
+        return True
     section, _, field_name = location.partition(".")
     auth = data.get("auth")
     if section != "auth" or not isinstance(auth, Mapping):
@@ -93,7 +102,7 @@ def spec_fields(data: Mapping[str, Any]) -> list[SpecField]:
         if name in fields:
             continue
         label = LABELS.get(location) or location.rsplit(".", 1)[-1].replace("_", " ").capitalize()
-        fields[name] = SpecField(name, label, location, _is_secret(data, location))
+        fields[name] = SpecField(name, label, location, _is_secret(data, name, location))
     return list(fields.values())
 
 
@@ -109,4 +118,5 @@ def build_spec(
     }
     if missing:
         raise SpecError(missing)
+    register_secrets(secrets.values())
     return spec_module.parse_spec(data, values)

@@ -25,6 +25,8 @@ from typing import Any, Literal, TypedDict, Unpack
 
 import httpx
 
+from .redaction import redact_registered
+
 ErrorKind = Literal[
     "http",
     "timeout",
@@ -97,15 +99,14 @@ class VendorError(Exception):
         return self.message
 
     def scrub(self, secrets: Iterable[str]) -> None:
-        """Replace any of `secrets` that the vendor echoed back in its text."""
+        """Replace any of `secrets`, or of the registered credentials and login tokens, that
+        the vendor echoed back in its text."""
         words = [secret for secret in secrets if len(secret) >= 4]
-        if not words:
-            return
 
         def clean(text: str) -> str:
             for word in words:
                 text = text.replace(word, "[redacted]")
-            return text
+            return redact_registered(text)
 
         self.message = clean(self.message)
         self.args = (self.message,)

@@ -34,9 +34,12 @@ def register_secrets(values: Iterable[str]) -> None:
         _PATTERN = re.compile("|".join(re.escape(value) for value in ordered))
 
 
+def redact_registered(text: str) -> str:
+    """`text` with every registered secret (credentials, tokens) hidden."""
+    pattern = _PATTERN
+    return pattern.sub("[redacted]", text) if pattern is not None else text
+
+
 def redact(text: str) -> str:
     """`text` with registered secrets and credential-looking `name: value` pairs hidden."""
-    pattern = _PATTERN
-    if pattern is not None:
-        text = pattern.sub("[redacted]", text)
-    return CREDENTIAL_SHAPES.sub(r"\1\2[redacted]", text)
+    return CREDENTIAL_SHAPES.sub(r"\1\2[redacted]", redact_registered(text))

@@ -1,7 +1,7 @@
 """Structured logs: a request id on every line, one line per request, secrets scrubbed.
 
-- `RequestLogMiddleware` gives each request an id (kept from a trusted `X-Request-ID` header
-  of up to 64 safe characters, else a new one), logs one line per request and returns the id
+- `RequestLogMiddleware` gives each request an id (kept from the `X-Request-ID` header of up
+  to 64 safe characters when a trusted proxy is in front, `TRUSTED_PROXY_COUNT`, else new), logs one line per request and returns the id
   in the `X-Request-ID` response header.
 - `RequestIdFilter` puts that id on every log record made while the request runs (vendor
   calls included).
@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from dashboard.connectors.redaction import redact
@@ -82,7 +83,8 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
+        # Only a proxy in front (TRUSTED_PROXY_COUNT) may name the request; clients may not.
+        incoming = request.headers.get("X-Request-ID", "") if settings.TRUSTED_PROXY_COUNT else ""
         request_id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.monotonic()

@@ -25,7 +25,7 @@ from django.db import transaction
 from dashboard.audit.models import Outcome
 from dashboard.audit.services import audit_record
 from dashboard.browse.cache import invalidate_resource
-from dashboard.browse.selectors import Source, vendor_record_id
+from dashboard.browse.selectors import Source, record_id_of, vendor_record_id
 from dashboard.connections.services import describe_error
 from dashboard.connectors.errors import VendorError
 from dashboard.teams.models import Membership
@@ -171,7 +171,7 @@ def record_create(
         actor=actor,
         source=source,
         action="create",
-        record_id=str(created.get(source.resource.id_field, UNKNOWN_RECORD_ID)),
+        record_id=record_id_of(created, source.resource.id_field) or UNKNOWN_RECORD_ID,
         result=_Outcome.success(source),
         changes=_created(created),
     )

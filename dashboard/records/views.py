@@ -22,7 +22,13 @@ from django.views.decorators.http import require_http_methods
 from dashboard.browse.banners import Banner, unavailable_banner
 from dashboard.browse.columns import display_name
 from dashboard.browse.formatting import node, user_timezone
-from dashboard.browse.selectors import DOT_SEGMENTS, Source, SourceUnavailable, source_for
+from dashboard.browse.selectors import (
+    Source,
+    SourceUnavailable,
+    has_own_page,
+    record_id_of,
+    source_for,
+)
 from dashboard.connections.models import Connection
 from dashboard.connections.selectors import connection_for
 from dashboard.connectors.errors import VendorError
@@ -192,8 +198,8 @@ def _create(
         return _render(request, FORM_TEMPLATE, failed, status)
     title = display_name(created, source.resource.id_field)
     messages.success(request, f"Created “{title}”.")
-    record_id = str(created.get(source.resource.id_field, ""))
-    if not record_id or "/" in record_id or record_id in DOT_SEGMENTS:
+    record_id = record_id_of(created, source.resource.id_field)
+    if not has_own_page(record_id):
         return redirect(context["table_url"])  # no page of its own to open
     return redirect(
         _urls(membership, source.connection, source.resource.name, record_id)["record_url"]

@@ -20,6 +20,7 @@
   function show(text) {
     var box = problemBox();
     if (box) {
+      box.setAttribute("role", "alert");
       box.textContent = text;
       box.hidden = false;
     }

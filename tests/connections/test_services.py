@@ -8,6 +8,7 @@ from dashboard.connections import services
 from dashboard.connections.models import Connection
 from dashboard.connections.tokens import ConnectionTokenStore
 from dashboard.connectors.auth import Tokens
+from dashboard.connectors.redaction import redact
 from dashboard.connectors.spec import SpecError
 from dashboard.teams.models import Role, Team
 
@@ -55,6 +56,21 @@ def test_create_stores_encrypted_secrets_hints_and_variables(team):
     spec = services.connection_spec(connection=connection)
     assert spec.auth.client_secret.get_secret_value() == "client-secret-0002"
     assert spec.scope.body == {"org_unit_id": "ou_main"}
+
+
+def test_a_reference_named_like_a_secret_is_one_wherever_it_is(team):
+    settings = linkit_settings(
+        spec_toml='[headers]\nX-Tenant-Token = "${TENANT_TOKEN}"\nX-Region = "${REGION}"\n',
+        variables={"REGION": "eu-1"},
+        secrets={**linkit_settings()["secrets"], "TENANT_TOKEN": "tenant-token-5e6f"},
+    )
+    connection = services.connection_create(team=team, **settings)
+    assert connection.variables == {"REGION": "eu-1"}
+    assert connection.secret_hints["TENANT_TOKEN"] == "5e6f"
+    assert "tenant-token-5e6f" not in str(raw_row(connection.pk))
+    spec = services.connection_spec(connection=connection)
+    assert spec.headers["X-Tenant-Token"] == "tenant-token-5e6f"
+    assert redact("sent X-Tenant-Token tenant-token-5e6f") == "sent X-Tenant-Token [redacted]"
 
 
 def test_plaintext_secrets_never_reach_the_row_or_reprs(connection):
@@ -135,7 +151,10 @@ def test_new_base_url_clears_tokens(connection):
     ConnectionTokenStore(connection.pk).save(TOKENS)
     connection.refresh_from_db()
     services.connection_update(
-        connection=connection, **update_args(connection, base_url="http://127.0.0.1:9999")
+        connection=connection,
+        **update_args(
+            connection, base_url="http://127.0.0.1:9999", secrets={"LINKIT_API_KEY": SECRET}
+        ),
     )
     assert ConnectionTokenStore(connection.pk).load() is None
 
@@ -189,12 +208,28 @@ def test_switching_preset_asks_for_the_new_secrets_and_drops_the_old(connection)
 
 
 def test_validate_returns_the_spec_with_stored_secrets_for_blank_fields(connection):
-    arguments = update_args(connection, base_url="http://127.0.0.1:1234")
+    arguments = update_args(connection, base_url="http://127.0.0.1:8704/v2")
     del arguments["read_only"]
     spec = services.connection_validate(team=connection.team, connection=connection, **arguments)
-    assert spec.base_url == "http://127.0.0.1:1234"
+    assert spec.base_url == "http://127.0.0.1:8704/v2"
     assert spec.auth.key.get_secret_value() == SECRET
     assert Connection.objects.get(pk=connection.pk).base_url == "http://127.0.0.1:8704"
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://127.0.0.1:1234", "https://127.0.0.1:8704", "http://localhost:8704"],
+    ids=["port", "scheme", "host"],
+)
+def test_stored_secrets_are_refused_for_another_origin(connection, base_url):
+    arguments = update_args(connection, base_url=base_url)
+    del arguments["read_only"]
+    with pytest.raises(SpecError) as caught:
+        services.connection_validate(team=connection.team, connection=connection, **arguments)
+    assert caught.value.errors == {"auth.key": services.MOVED_MESSAGE}
+    arguments["secrets"] = {"LINKIT_API_KEY": SECRET}
+    spec = services.connection_validate(team=connection.team, connection=connection, **arguments)
+    assert spec.base_url == base_url
 
 
 def test_set_access_accepts_members_only(connection, member_of, make_user):

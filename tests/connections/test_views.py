@@ -146,6 +146,26 @@ def test_saving_with_a_blank_secret_keeps_it(admin_client, saved, parallax):
     assert saved.decrypted_secrets() == {"PARALLAX_API_KEY": parallax.credentials["api_key"]}
 
 
+def test_stored_secrets_never_follow_a_changed_address(admin_client, saved, parallax):
+    """Pointing a connection elsewhere needs its secrets typed again: saving or testing."""
+    elsewhere = form_data(parallax, base_url="http://127.0.0.2:9", ref_PARALLAX_API_KEY="")
+    response = admin_client.post("/t/ops/connections/parallax/edit/", elsewhere)
+    assert response.status_code == 422
+    assert "Enter this again: the address changed" in response.text
+    saved.refresh_from_db()
+    assert saved.base_url == parallax.url
+    tested = admin_client.post(
+        "/t/ops/connections/parallax/test/", elsewhere, HTTP_HX_REQUEST="true"
+    )
+    assert "Enter this again: the address changed" in tested.text
+    assert parallax.stats()["requests"] == 0
+
+    same_origin = form_data(parallax, base_url=parallax.url + "/", ref_PARALLAX_API_KEY="")
+    assert admin_client.post("/t/ops/connections/parallax/edit/", same_origin).status_code == 302
+    retyped = form_data(parallax, base_url="http://127.0.0.2:9")
+    assert admin_client.post("/t/ops/connections/parallax/edit/", retyped).status_code == 302
+
+
 def test_testing_a_saved_connection_reports_the_total_and_budget(admin_client, saved):
     response = admin_client.post("/t/ops/connections/parallax/test/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200

@@ -333,6 +333,28 @@ def test_a_secret_echoed_back_by_the_vendor_is_redacted():
     assert "[redacted]" in caught.value.message
 
 
+def test_a_login_token_echoed_back_by_the_vendor_is_redacted():
+    token = "tok-echoed-6f1d2c9b8a"
+    spec = make_spec(
+        auth={
+            "type": "login_bearer",
+            "login_path": "/login",
+            "username": "ops@example.com",
+            "password": SECRET,
+            "access_token_path": "access",
+        }
+    )
+    recorder = Recorder(
+        httpx.Response(200, json={"access": token}),
+        httpx.Response(400, json={"detail": f"Token {token} may not list things"}),
+    )
+    with pytest.raises(VendorError) as caught:
+        client_for(recorder, spec=spec).list_page("things")
+    assert recorder.requests[1].headers["Authorization"] == f"Bearer {token}"
+    assert token not in caught.value.message
+    assert "Token [redacted] may not list things" in caught.value.message
+
+
 def test_account_key_is_stable_and_does_not_reveal_the_secret():
     assert account_key(make_spec()) == account_key(make_spec())
     other = make_spec(auth={"type": "bearer_key", "key": "another"})
