@@ -25,7 +25,7 @@ from pydantic import SecretStr
 
 from .auth import TokenLock, TokenResponseError, TokenStore, build_auth
 from .errors import RateLimited, VendorError, error_from_exception, error_from_response
-from .fences import check_destination, check_same_origin
+from .fences import FencedTransport, check_destination, check_same_origin
 from .pagination import PaginationError, Paginator, make_paginator
 from .ratelimit import Budget, RateLimitSnapshot, read_rate_limit
 from .redaction import register_secrets
@@ -119,8 +119,8 @@ _SESSIONS: dict[str, _Session] = {}
 _SESSIONS_LOCK = threading.Lock()
 
 
-def _fingerprint(spec: ConnectorSpec) -> str:
-    dumped = spec.model_dump(mode="json")
+def _fingerprint(spec: ConnectorSpec, allow_private: bool) -> str:
+    dumped = spec.model_dump(mode="json") | {"allow_private": allow_private}
     dumped["auth"] = {
         key: value.get_secret_value() if hasattr(value, "get_secret_value") else value
         for key, value in dict(spec.auth).items()
@@ -193,14 +193,15 @@ class VendorClient:
         (tests) is used as is and not pooled.
         """
         if transport is None:
-            fingerprint = _fingerprint(self.spec)
+            fingerprint = _fingerprint(self.spec, self.options.allow_private_hosts)
             with _SESSIONS_LOCK:
                 session = _SESSIONS.get(self.account)
                 if session is None or session.fingerprint != fingerprint:
                     if session is not None:
                         session.transport.close()
                     auth = build_auth(self.spec, token_store=token_store, lock=token_lock)
-                    session = _Session(httpx.HTTPTransport(), auth, fingerprint)
+                    transport = FencedTransport(allow_private=self.options.allow_private_hosts)
+                    session = _Session(transport, auth, fingerprint)
                     _SESSIONS[self.account] = session
             transport, auth = session.transport, session.auth
         else:

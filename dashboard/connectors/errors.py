@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal, TypedDict, Unpack
 
+import httpcore
 import httpx
 
 from .redaction import redact_registered
@@ -406,10 +407,16 @@ UNKNOWN_OUTCOME_MESSAGE = (
 )
 
 
+class BlockedAddress(httpcore.ConnectError):
+    """A connection refused by the outbound fence as it was being opened (`fences`)."""
+
+
 def error_from_exception(exc: BaseException) -> VendorError:
     """The `VendorError` for a failure before any response (timeouts, connections, TLS)."""
     if isinstance(exc, VendorError):
         return exc
+    if blocked := _cause(exc, BlockedAddress):
+        return VendorError(kind="blocked", message=str(blocked))
     if isinstance(exc, ssl.SSLError | httpx.ConnectError) and (tls := _cause(exc, ssl.SSLError)):
         return VendorError(kind="tls", message=_tls_message(tls))
     if isinstance(exc, httpx.TimeoutException):

@@ -138,3 +138,27 @@ def test_an_exhausted_budget_fails_fast_with_the_wait(launch, client_for):
     assert caught.value.retry_after is not None
     assert caught.value.retry_after > 1
     assert handle.stats()["requests"] == 2
+
+
+def test_dns_rebinding_to_an_internal_address_is_refused_at_connect(
+    launch, client_for, monkeypatch
+):
+    """The host passes the fence's check with a public address, then resolves to the
+    loopback address where the (internal) simulator listens: no connection is made to it."""
+    handle = launch("parallax")
+    port = int(handle.url.rsplit(":", 1)[1])
+    answers = iter(["93.184.216.34"])  # the first answer only, then the rebinding one
+
+    def rebinding_dns(host, port, *args, **kwargs):
+        assert host == "rebind.test"
+        return [(2, 1, 6, "", (next(answers, "127.0.0.1"), port))]
+
+    monkeypatch.setattr("dashboard.connectors.fences.socket.getaddrinfo", rebinding_dns)
+    monkeypatch.setattr("dashboard.connectors.fences._RESOLVED", {})
+    spec = preset_spec("parallax", handle, base_url=f"http://rebind.test:{port}")
+    client = client_for(spec, allow_private_hosts=False)
+    with pytest.raises(VendorError) as caught:
+        client.list_page("projects")
+    assert caught.value.kind == "blocked"
+    assert "rebind.test" in caught.value.message
+    assert handle.stats()["requests"] == 0
