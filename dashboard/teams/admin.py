@@ -4,7 +4,19 @@ from django.http import HttpRequest
 from .models import Invitation, Membership, Team
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipRules:
+    """Memberships can be added here (to give a new team its first owner); changing roles
+    and removing members happen on the team's members page, where the last-owner rule and
+    the audit trail apply."""
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class MembershipInline(MembershipRules, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -19,7 +31,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(MembershipRules, admin.ModelAdmin):
     list_display = ["user", "team", "role", "joined_at"]
     list_filter = ["team", "role"]
     search_fields = ["user__email", "team__name"]

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from dashboard.connections.models import Connection
+from dashboard.teams.models import Membership, Role
 
 from .conftest import OTHER_SECRET, SECRET
 
@@ -104,3 +105,27 @@ def test_team_admin_pages_render(admin_client, team, member_of):
     member_of("viewer@example.com")
     assert admin_client.get(reverse("admin:teams_team_change", args=[team.pk])).status_code == 200
     assert admin_client.get(reverse("admin:teams_membership_changelist")).status_code == 200
+
+
+def test_the_admin_adds_memberships_but_never_changes_or_removes_them(
+    admin_client, team, member_of, make_user
+):
+    """Otherwise the admin could demote or remove a team's last owner, unaudited."""
+    owner = Membership.objects.get(user=member_of("owner@example.com", Role.OWNER))
+    change = reverse("admin:teams_membership_change", args=[owner.pk])
+    page = admin_client.get(change)
+    assert page.status_code == 200
+    assert 'name="role"' not in page.content.decode(), "shown read-only"
+    admin_client.post(change, {"team": team.pk, "user": owner.user.pk, "role": "viewer"})
+    delete = reverse("admin:teams_membership_delete", args=[owner.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    owner.refresh_from_db()
+    assert owner.role == Role.OWNER
+
+    newcomer = make_user("first-owner@example.com")
+    added = admin_client.post(
+        reverse("admin:teams_membership_add"),
+        {"team": team.pk, "user": newcomer.pk, "role": "owner"},
+    )
+    assert added.status_code == 302
+    assert Membership.objects.get(user=newcomer).role == Role.OWNER
