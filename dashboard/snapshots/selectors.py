@@ -13,8 +13,10 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Collate
 from django.utils import timezone
 
-from dashboard.browse.query import Sort
+from dashboard.browse.query import ListingQuery, Sort
 from dashboard.connections.models import Connection
+from dashboard.connectors.client import Listing
+from dashboard.connectors.ratelimit import RateLimitSnapshot
 
 from .filters import parse_condition
 from .keys import text_key
@@ -111,4 +113,34 @@ def snapshot_rows(
         getattr(number, direction)(nulls_last=True),
         getattr(text, direction)(nulls_last=True),
         _binary(F("record_id")).asc(),
+    )
+
+
+def snapshot_page(snapshot: Snapshot, query: ListingQuery) -> Listing:
+    """One numbered page of the whole collection as `query` sorts, filters and searches it."""
+    rows = snapshot_rows(
+        snapshot,
+        sort=query.sort,
+        filters=query.filters,
+        search=query.search,
+        choices=query.resource.choices,
+    )
+    total = rows.count()
+    size = query.page_size
+    page_count = max(1, -(-total // size))
+    start = (query.page - 1) * size
+    records = list(rows.values_list("data", flat=True)[start : start + size])
+    return Listing(
+        resource=snapshot.resource,
+        records=records,
+        page=query.page,
+        page_size=size,
+        total=total,
+        page_count=page_count,
+        has_next=query.page < page_count,
+        next_token=None,
+        rate_limit=RateLimitSnapshot(),
+        sorted_by_vendor=query.sort is not None,
+        filtered_by_vendor=frozenset(query.filters),
+        searched_by_vendor=bool(query.search),
     )

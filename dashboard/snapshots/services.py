@@ -144,7 +144,7 @@ def snapshot_run(*, snapshot_id: int) -> None:
     if snapshot is None:
         return
     try:
-        source = _source(snapshot.connection, snapshot.resource)
+        source = walking_source(connection=snapshot.connection, resource=snapshot.resource)
         pages = source.client.iter_pages(
             snapshot.resource, page_size=snapshot.page_size, cursor=snapshot.next_cursor or None
         )
@@ -176,9 +176,9 @@ def _requeue(snapshot: Snapshot) -> None:
     take_snapshot.enqueue(snapshot.pk)
 
 
-def _source(connection: Connection, resource: str) -> Source:
-    """The resource with a client that waits for the rate budget as long as a background
-    walk may (a page in a web request fails fast instead)."""
+def walking_source(*, connection: Connection, resource: str) -> Source:
+    """The resource with a client that waits for the rate budget as long as a walk over a
+    whole collection may (a snapshot, a live export); a table page fails fast instead."""
     source = source_for(connection=connection, resource=resource)
     client = connection_client(
         connection=connection, rate_limit_max_wait=settings.SNAPSHOT_RATE_LIMIT_MAX_WAIT
