@@ -51,6 +51,8 @@ def csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)  # a number stays a number: -5 is no formula
     text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
