@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from dashboard.browse.selectors import source_for
+from dashboard.connections.services import connection_update
 from dashboard.snapshots import services
 from dashboard.snapshots.models import Snapshot, SnapshotRecord, Status
 
@@ -129,3 +130,23 @@ def test_cancelling_a_running_snapshot_stops_it_after_the_current_page(connectio
     running.refresh_from_db()
     assert running.status == Status.CANCELLED
     assert not running.rows.exists()
+
+
+def test_the_max_age_is_a_setting_of_each_connection(connection_to, settings):
+    connection = connection_to("linkit")
+    assert connection.snapshot_max_age == settings.SNAPSHOT_MAX_AGE_MINUTES
+    values = {
+        "name": connection.name,
+        "preset": connection.preset,
+        "base_url": connection.base_url,
+        "spec_toml": connection.spec_toml,
+        "variables": connection.variables,
+        "secrets": {},
+        "read_only": connection.read_only,
+    }
+    connection_update(connection=connection, snapshot_max_age=15, **values)
+    connection.refresh_from_db()
+    assert connection.snapshot_max_age == 15
+    connection_update(connection=connection, **values)  # not given: kept
+    connection.refresh_from_db()
+    assert connection.snapshot_max_age == 15
