@@ -285,9 +285,9 @@ def snapshot_record_saved(
             row = _row(locked, position, record_id, record)
             row.pk = existing.pk if existing is not None else None
             row.save()
-            if existing is None:
-                locked.records += 1
-                locked.save(update_fields=["records"])
+            locked.version += 1
+            locked.records += 1 if existing is None else 0
+            locked.save(update_fields=["records", "version"])
 
 
 def _next_position(snapshot: Snapshot) -> int:
@@ -305,4 +305,5 @@ def snapshot_record_removed(*, connection: Connection, resource: str, record_id:
             ).delete()
             if removed:
                 locked.records = max(0, locked.records - removed)
-                locked.save(update_fields=["records"])
+                locked.version += 1
+                locked.save(update_fields=["records", "version"])

@@ -10,8 +10,9 @@ from dashboard.records import services
 from dashboard.records.selectors import record_state
 from dashboard.snapshots.selectors import snapshot_rows
 from dashboard.teams.models import Membership, Role
+from tests.browse.html import grid
 
-from .conftest import RECORDS, take
+from .conftest import RECORDS, table_url, take
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +30,12 @@ def editor(member_of):
     return Membership.objects.get(user=user)
 
 
-def test_an_update_changes_the_snapshot_copy_at_once(linkit, editor):
+def test_an_update_changes_the_snapshot_copy_at_once(linkit, editor, viewer_client):
     snapshot = take(linkit, "products")
     source = source_for(connection=linkit, resource="products")
     first = snapshot.rows.order_by("position").first()
+    priciest = table_url(linkit, "products", "?sort=-price&cols=id,price")
+    assert grid(viewer_client.get(priciest).content.decode()).column("ID")[0] != first.record_id
     state = record_state(source=source, record_id=first.record_id)
     services.record_update(
         actor=editor,
@@ -48,6 +51,7 @@ def test_an_update_changes_the_snapshot_copy_at_once(linkit, editor):
     top = snapshot_rows(snapshot, sort=Sort("price", descending=True)).first()
     assert top.record_id == first.record_id
     assert snapshot.rows.count() == snapshot.records == 120
+    assert grid(viewer_client.get(priciest).content.decode()).column("ID")[0] == first.record_id
 
 
 def test_created_and_deleted_records_join_and_leave_the_snapshot(linkit, editor):
