@@ -66,10 +66,6 @@ class Snapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.connection} · {self.resource} · {self.status}"
 
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
 
 class SnapshotRecord(models.Model):
     """One record of a snapshot, with the keys it is sorted, filtered and searched by

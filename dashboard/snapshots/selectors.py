@@ -40,10 +40,6 @@ class TableSnapshot:
     active: Snapshot | None
     ended: Snapshot | None
 
-    @property
-    def too_old(self) -> bool:
-        return self.latest is not None and self.serving is None
-
 
 def table_snapshot(*, connection: Connection, resource: str) -> TableSnapshot:
     snapshots = Snapshot.objects.filter(connection=connection, resource=resource)

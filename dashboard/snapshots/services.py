@@ -44,10 +44,6 @@ WORKER_GONE = (
 )
 
 
-class SnapshotRefused(Exception):
-    """A snapshot cannot be started (one is already being taken)."""
-
-
 def snapshot_start(*, source: Source, user: AbstractBaseUser | None) -> Snapshot:
     """Queue a snapshot of `source`'s collection, or return the one already being taken."""
     from .tasks import take_snapshot
@@ -247,7 +243,7 @@ def _row(
 
 
 def _kinds(known: Mapping[str, str], records: list[dict[str, Any]]) -> dict[str, str]:
-    """Each field's kind: the first kind seen, unless the page shows mostly another."""
+    """Each field's kind: the most common one on the first page where it has a value."""
     kinds = dict(known)
     for name in dict.fromkeys(key for record in records for key in record):
         seen = Counter(kind for record in records if (kind := kind_of(record.get(name))))

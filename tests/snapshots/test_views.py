@@ -137,3 +137,20 @@ def test_a_restricted_connection_hides_its_snapshots_from_other_members(
     assert client.post(snapshot_url("take", connection, "products")).status_code == 404
     assert client.get(snapshot_url("panel", connection, "products")).status_code == 404
     assert not Snapshot.objects.exists()
+
+
+def test_the_panel_says_why_the_last_snapshot_failed(viewer_client, connection_to, settings):
+    settings.SNAPSHOT_MAX_RECORDS = 10
+    connection = connection_to("linkit")
+    take(connection, "products")
+    html = viewer_client.get(snapshot_url("panel", connection, "products")).content.decode()
+    assert "The last snapshot failed: This collection holds more than 10 records" in html
+    assert "Take a snapshot" in html
+
+
+def test_a_queued_snapshot_waits_for_a_worker(viewer_client, connection_to):
+    connection = connection_to("linkit")
+    Snapshot.objects.create(connection=connection, resource="products")
+    html = viewer_client.get(snapshot_url("panel", connection, "products")).content.decode()
+    assert "Waiting for a background worker…" in html
+    assert "<progress" in html
