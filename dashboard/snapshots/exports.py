@@ -43,6 +43,7 @@ class Export:
     columns: list[str]
     records: Iterator[dict[str, Any]]
     origin: str
+    total: int | None
 
 
 def csv_cell(value: Any) -> str:
@@ -82,7 +83,7 @@ def plan_export(
         records: Iterator[dict[str, Any]] = rows.values_list("data", flat=True).iterator(
             chunk_size=CHUNK_SIZE
         )
-        origin = "snapshot"
+        origin, total = "snapshot", rows.count()
     else:
         if query.page_sort is not None:
             raise ExportRefused(
@@ -96,11 +97,16 @@ def plan_export(
             filters=dict(request.filters) or None,
             search=request.search,
         )
-        records = (record for listing in pages for record in query.refine(listing.records))
-        origin = "live"
+        first = next(pages)
+        rest = (record for listing in pages for record in query.refine(listing.records))
+        records = itertools.chain(query.refine(first.records), rest)
+        refined = bool(query.page_filters()) or (bool(query.search) and not query.vendor_searches)
+        origin, total = "live", None if refined else first.total
     sample = list(itertools.islice(records, SAMPLE_SIZE))
     columns = query.chosen_columns or default_columns(query.resource, sample)
-    return Export(columns=columns, records=itertools.chain(sample, records), origin=origin)
+    return Export(
+        columns=columns, records=itertools.chain(sample, records), origin=origin, total=total
+    )
 
 
 class _Line:

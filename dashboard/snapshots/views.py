@@ -159,4 +159,6 @@ def export_view(
     filename = f"{source.connection.slug}-{source.resource.name}.{format}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
+    if export.total is not None:
+        response["X-Export-Total"] = str(export.total)
     return response

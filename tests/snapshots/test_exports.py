@@ -74,6 +74,7 @@ def test_a_csv_export_from_a_snapshot_holds_every_record_once_and_no_formula(
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="{vendor}-{resource}.csv"'
+    assert response["X-Export-Total"] == str(len(records))
     rows = list(csv.reader(io.StringIO(body(response), newline="")))
     header, data = rows[0], rows[1:]
     assert "id" in header
@@ -117,6 +118,7 @@ def test_a_live_export_walks_every_page_within_the_budget(viewer_client, connect
     response = viewer_client.get(export_url(connection, "products", "jsonl", "?f.is_enabled=true"))
     lines = [json.loads(line) for line in body(response).splitlines()]
     expected = {r["id"] for r in records if r["is_enabled"] is True}
+    assert response["X-Export-Total"] == str(len(expected))  # the vendor filtered and counted
     assert {line["id"] for line in lines} == expected
     assert len(lines) == len(expected)
     entry = AuditEntry.objects.get(action="records.export")
