@@ -139,12 +139,14 @@ def snapshot_run(*, snapshot_id: int) -> None:
     snapshot = _claim(snapshot_id)
     if snapshot is None:
         return
+    # Pages stored and no next one: the last page was stored before the worker stopped.
+    walked = snapshot.pages > 0 and not snapshot.next_cursor
     try:
         source = walking_source(connection=snapshot.connection, resource=snapshot.resource)
         pages = source.client.iter_pages(
             snapshot.resource, page_size=snapshot.page_size, cursor=snapshot.next_cursor or None
         )
-        for listing in pages:
+        for listing in () if walked else pages:
             if not _store_page(snapshot, source, listing):
                 return
     except VendorError as error:
@@ -200,7 +202,7 @@ def _store_page(snapshot: Snapshot, source: Source, listing: Listing) -> bool:
         budget = listing.rate_limit
         current.pages += 1
         current.records = stored
-        current.total = listing.total
+        current.total = listing.total if listing.total is not None else current.total
         current.next_cursor = (listing.next_token or "") if listing.has_next else ""
         current.heartbeat_at = timezone.now()
         current.budget_limit = budget.limit

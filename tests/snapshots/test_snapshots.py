@@ -150,3 +150,20 @@ def test_the_max_age_is_a_setting_of_each_connection(connection_to, settings):
     connection_update(connection=connection, **values)  # not given: kept
     connection.refresh_from_db()
     assert connection.snapshot_max_age == 15
+
+
+def test_a_snapshot_whose_worker_stopped_after_the_last_page_completes_without_refetching(
+    connection_to, simulators, settings
+):
+    settings.SNAPSHOT_HEARTBEAT_TIMEOUT = 60
+    connection = connection_to("linkit")
+    walked = take(connection, "products")
+    requests = simulators["linkit"].stats()["requests"]
+    Snapshot.objects.filter(pk=walked.pk).update(
+        status=Status.RUNNING, heartbeat_at=timezone.now() - timedelta(seconds=61)
+    )
+    walked.refresh_from_db()
+    recovered = services.snapshot_recover(snapshot=walked)
+    assert recovered.status == Status.COMPLETE
+    assert recovered.records == recovered.rows.count() == 120
+    assert simulators["linkit"].stats()["requests"] == requests
