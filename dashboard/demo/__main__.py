@@ -119,15 +119,18 @@ def prepare_database() -> str:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """Ask a child to stop (a worker finishes its current page and hands the rest of its
-    snapshot back to the queue), then insist."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    """Stop the worker: a first signal lets it finish a short task; a second stops it at
+    once, handing a snapshot in progress back to the queue (resumed on the next run)."""
+    for _ in range(2):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    process.kill()
+    process.wait()
 
 
 def main() -> None:

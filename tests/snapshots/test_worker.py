@@ -86,3 +86,40 @@ def test_a_worker_killed_mid_snapshot_leaves_a_snapshot_that_resumes(team, slow_
     expected = sorted(str(record["id"]) for record in collection(slow_linkit, "products"))
     assert sorted(done.rows.values_list("record_id", flat=True)) == expected
     assert done.records == RECORDS
+
+
+def test_a_worker_stopped_at_once_hands_its_snapshot_back_to_the_queue(team, slow_linkit, settings):
+    settings.TASKS = settings.WORKER_TASKS
+    connection = connect(
+        team,
+        "linkit",
+        slow_linkit,
+        spec_toml=f"[pagination]\ndefault_size = {PAGE}\nmax_size = {PAGE}\n",
+    )
+    source = source_for(connection=connection, resource="products")
+    worker = start_worker()
+    try:
+        snapshot = services.snapshot_start(source=source, user=None)
+        wait_for(lambda: Snapshot.objects.get(pk=snapshot.pk).pages >= 2, worker)
+        worker.send_signal(signal.SIGTERM)  # finish the task first …
+        time.sleep(0.5)
+        worker.send_signal(signal.SIGTERM)  # … no: stop now
+        worker.wait(timeout=WAIT)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=30)
+    handed_back = Snapshot.objects.get(pk=snapshot.pk)
+    assert handed_back.status == Status.QUEUED
+    assert 0 < handed_back.records < RECORDS
+
+    again = start_worker("--batch")
+    try:
+        assert again.wait(timeout=WAIT) == 0, again.stdout.read().decode()[-2000:]
+    finally:
+        if again.poll() is None:
+            again.kill()
+            again.wait(timeout=30)
+    done = Snapshot.objects.get(pk=snapshot.pk)
+    assert done.status == Status.COMPLETE, done.error
+    assert done.records == done.rows.count() == RECORDS
