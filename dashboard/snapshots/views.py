@@ -106,6 +106,15 @@ def snapshot_cancel(
     active = table_snapshot(connection=source.connection, resource=source.resource.name).active
     if active is not None:
         services.snapshot_cancel(snapshot=active)
+        audit_record(
+            actor=request.user,
+            team=membership.team,
+            action="snapshot.cancel",
+            target=request.path,
+            connection=source.connection,
+            resource=source.resource.name,
+            details={"snapshot": active.pk},
+        )
     return _panel_response(request, source)
 
 

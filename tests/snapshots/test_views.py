@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboard.audit.models import AuditEntry
 from dashboard.snapshots.models import Snapshot, Status
 from dashboard.teams.models import Membership, Role, Team
 from tests.browse.html import grid
@@ -79,6 +80,7 @@ def test_taking_a_snapshot_from_the_panel(viewer_client, connection_to):
     snapshot = Snapshot.objects.get()
     assert snapshot.status == Status.COMPLETE
     assert snapshot.requested_by.email == "viewer@example.com"
+    assert AuditEntry.objects.filter(action="snapshot.take", resource="products").exists()
 
 
 def test_the_panel_shows_progress_while_a_snapshot_is_taken(viewer_client, connection_to):
@@ -107,6 +109,8 @@ def test_the_panel_shows_progress_while_a_snapshot_is_taken(viewer_client, conne
     ).content.decode()
     assert "stopping…" in html
     assert Snapshot.objects.get().cancel_requested
+    actions = list(AuditEntry.objects.values_list("action", "actor_email"))
+    assert ("snapshot.cancel", "viewer@example.com") in actions
 
 
 @pytest.fixture
