@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "dashboard.accounts",
     "dashboard.teams",
     "dashboard.audit",
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "dashboard.connectors",
     "dashboard.browse",
     "dashboard.records",
+    "dashboard.snapshots",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,16 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the task worker write to one SQLite file: wait for each other's
+    # locks, take the write lock when a transaction starts, and let readers read meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
+    )
 
 if env.str("REDIS_URL", default=""):
     CACHES = {
@@ -273,3 +285,22 @@ BROWSE_CACHE_TTL = env.int("BROWSE_CACHE_TTL", default=30)
 BROWSE_STALE_TTL = env.int("BROWSE_STALE_TTL", default=900)
 # Warn when this share of a vendor's rate budget, or less, is left (0.1: 10%).
 BROWSE_LOW_BUDGET_RATIO = env.float("BROWSE_LOW_BUDGET_RATIO", default=0.1)
+
+# Background tasks ----------------------------------------------------------------------------
+# Django's Tasks framework with the database backend: tasks are rows in the database and
+# `manage.py db_worker` runs them (`make run` starts one; see README "Run in production").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Snapshots and exports -----------------------------------------------------------------------
+# Most records one snapshot may hold; a larger collection stops the snapshot with a message.
+SNAPSHOT_MAX_RECORDS = env.int("SNAPSHOT_MAX_RECORDS", default=200_000)
+# Minutes a snapshot serves its table before the table falls back to live pages, for new
+# connections (each connection has its own setting).
+SNAPSHOT_MAX_AGE_MINUTES = env.int("SNAPSHOT_MAX_AGE_MINUTES", default=60)
+# Seconds without a sign of life after which a running snapshot's worker counts as gone: the
+# snapshot is resumed from its last stored page, at most SNAPSHOT_MAX_RESUMES times, then
+# marked failed.
+SNAPSHOT_HEARTBEAT_TIMEOUT = env.int("SNAPSHOT_HEARTBEAT_TIMEOUT", default=300)
+SNAPSHOT_MAX_RESUMES = env.int("SNAPSHOT_MAX_RESUMES", default=3)
+# Longest wait for the shared rate budget during a snapshot or a live export, per request.
+SNAPSHOT_RATE_LIMIT_MAX_WAIT = env.float("SNAPSHOT_RATE_LIMIT_MAX_WAIT", default=120.0)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("t/<slug:team>/", include("dashboard.teams.urls")),
     path("t/<slug:team>/connections/", include("dashboard.connections.urls")),
     path("t/<slug:team>/audit/", include("dashboard.audit.urls")),
+    path("t/<slug:team>/collections/", include("dashboard.snapshots.urls")),
     path("t/<slug:team>/c/", include("dashboard.records.urls")),
     path("t/<slug:team>/c/", include("dashboard.browse.urls")),
     path("admin/", admin.site.urls),

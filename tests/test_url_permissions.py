@@ -130,6 +130,19 @@ TABLE: dict[str, dict[str, Rule]] = {
     "records:create": {"GET": Member(Role.EDITOR, 200), "POST": Member(Role.EDITOR, 400)},
     "records:edit": {"GET": Member(Role.EDITOR, 502), "POST": Member(Role.EDITOR, 400)},
     "records:delete": {"GET": Member(Role.EDITOR, 502), "POST": Member(Role.EDITOR, 502)},
+    # snapshots and exports (the vendor is unreachable: a snapshot fails, an export is a 502)
+    "snapshots:panel": {"GET": Member(Role.VIEWER, 200), "POST": NOT_ALLOWED},
+    "snapshots:take": {
+        "GET": NOT_ALLOWED,
+        "POST": Member(Role.VIEWER, 302),
+        "POST htmx": Member(Role.VIEWER, 200),
+    },
+    "snapshots:cancel": {
+        "GET": NOT_ALLOWED,
+        "POST": Member(Role.VIEWER, 302),
+        "POST htmx": Member(Role.VIEWER, 200),
+    },
+    "snapshots:export": {"GET": Member(Role.VIEWER, 502), "POST": NOT_ALLOWED},
     # audit
     "audit:list": {"GET": Member(Role.ADMIN, 200), "POST": NOT_ALLOWED},
 }
@@ -238,6 +251,7 @@ def world(django_user_model: Any) -> World:
 # Arguments that differ by URL (the password reset link is a made-up, invalid one).
 URL_KWARGS: dict[str, dict[str, Any]] = {
     "password_reset_confirm": {"uidb64": "MQ", "token": "made-up-token"},
+    "snapshots:export": {"format": "csv"},
 }
 ADMIN_KWARGS = {"object_id": "1", "id": "1", "app_label": "teams", "content_type_id": 1}
 

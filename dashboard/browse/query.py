@@ -9,6 +9,9 @@ link and form carries the complete state: the URL is the state.
 Parameters: `q` search, `f.<field>` filters, `sort` (`field` or `-field`), `size`, `page`,
 `cursor` + `trail` (walk-only paginators: the token of this page and of the pages before
 it), `cols` (comma-separated columns), `refresh=1` (bypass the cache; never kept in links).
+
+With `whole_collection` (a fresh snapshot serves the table) the source does everything: it
+sorts, filters and searches the whole collection, and pages are numbered.
 """
 
 from __future__ import annotations
@@ -113,11 +116,13 @@ class ListingQuery:
         client: VendorClient,
         resource: ResourceSpec,
         saved_columns: Sequence[str] | None = None,
+        whole_collection: bool = False,
     ) -> None:
         self.client = client
         self.resource = resource
+        self.whole_collection = whole_collection
         self.pagination = client.spec.pagination
-        self.random_access = client.paginator.supports_random_access
+        self.random_access = whole_collection or client.paginator.supports_random_access
         self.search = _text(params, SEARCH_VAR)
         self.filters = self._read_filters(params)
         self.sort = Sort.parse(params.get(SORT_VAR, ""))
@@ -144,11 +149,19 @@ class ListingQuery:
 
     @property
     def page_size_adjustable(self) -> bool:
-        """Whether the vendor takes a page size (`limit_offset` always does)."""
+        """Whether the source takes a page size (`limit_offset` always does)."""
+        if self.whole_collection:
+            return True
         return self.pagination.style == "limit_offset" or bool(self.pagination.size_param)
+
+    @property
+    def max_page_size(self) -> int:
+        return max(SIZE_CHOICES) if self.whole_collection else self.pagination.max_size
 
     def _read_page_size(self, params: QueryDict) -> int:
         requested = _number(params, SIZE_VAR) if self.page_size_adjustable else None
+        if self.whole_collection:
+            return min(requested or self.pagination.default_size, self.max_page_size)
         return self.client.paginator.page_size(requested or None)
 
     def _read_cursor(self, params: QueryDict) -> tuple[str | None, list[str]]:
@@ -167,6 +180,9 @@ class ListingQuery:
 
     @property
     def vendor_sort(self) -> Sort | None:
+        """The sort the source does (the vendor, or a snapshot)."""
+        if self.sort and self.whole_collection:
+            return self.sort
         if self.sort and self.client.can_sort(self.resource, self.sort.field):
             return self.sort
         return None
@@ -175,14 +191,21 @@ class ListingQuery:
     def page_sort(self) -> Sort | None:
         return self.sort if self.sort and self.vendor_sort is None else None
 
+    def source_filters(self, name: str) -> bool:
+        """Whether the source (the vendor, or a snapshot) filters by this field."""
+        return self.whole_collection or name in self.resource.filterable
+
     def vendor_filters(self) -> dict[str, str]:
-        return {k: v for k, v in self.filters.items() if k in self.resource.filterable}
+        return {k: v for k, v in self.filters.items() if self.source_filters(k)}
 
     def page_filters(self) -> dict[str, str]:
-        return {k: v for k, v in self.filters.items() if k not in self.resource.filterable}
+        return {k: v for k, v in self.filters.items() if not self.source_filters(k)}
 
     @property
     def vendor_searches(self) -> bool:
+        """Whether the source (the vendor, or a snapshot) searches."""
+        if self.whole_collection:
+            return True
         return bool(self.client.spec.search_param and self.resource.searchable)
 
     def vendor_request(self) -> VendorRequest:
@@ -338,7 +361,7 @@ class ListingQuery:
         """Page sizes offered, none beyond the vendor's maximum; empty when fixed."""
         if not self.page_size_adjustable:
             return []
-        limit = self.pagination.max_size
+        limit = self.max_page_size
         sizes = {size for size in SIZE_CHOICES if size <= limit}
         return sorted(sizes | {self.pagination.default_size, limit, self.page_size})
 

@@ -232,15 +232,14 @@ def _filters(
 ) -> tuple[FilterField, ...]:
     """The vendor's filterable fields first, then the visible columns (filtered on the page),
     then any other field filtered through the URL."""
-    filterable = query.resource.filterable
-    names = dict.fromkeys([*filterable, *visible, *query.filters])
+    names = dict.fromkeys([*query.resource.filterable, *visible, *query.filters])
     return tuple(
         FilterField(
             name=name,
             label=label(name),
             value=query.filters.get(name, ""),
             choices=_choices(query, name, records),
-            by_vendor=name in filterable,
+            by_vendor=query.source_filters(name),
         )
         for name in names
     )

@@ -24,6 +24,9 @@ from dashboard.connections.models import Connection
 from dashboard.connections.selectors import connection_for
 from dashboard.connectors.errors import VendorError
 from dashboard.connectors.spec import ResourceSpec
+from dashboard.snapshots.models import Snapshot
+from dashboard.snapshots.selectors import snapshot_page
+from dashboard.snapshots.views import panel_context
 from dashboard.teams.models import Membership, Role
 from dashboard.teams.permissions import team_view
 
@@ -120,12 +123,27 @@ def _table_banners(
     return banners
 
 
+def _page(
+    query: ListingQuery, source: selectors.Source, snapshot: Snapshot | None
+) -> selectors.PageResult:
+    """The page from the snapshot serving the table, else from the vendor (or the cache)."""
+    if snapshot is None:
+        return selectors.page_for(
+            source=source, request=query.vendor_request(), refresh=query.refresh
+        )
+    listing = snapshot_page(snapshot, query)
+    fetched_at = (snapshot.finished_at or snapshot.created_at).timestamp()
+    return selectors.PageResult(listing, fetched_at, from_cache=True, error=None)
+
+
 def _table_context(
-    query: ListingQuery, source: selectors.Source, membership: Membership, edit_url: str | None
+    query: ListingQuery,
+    source: selectors.Source,
+    membership: Membership,
+    edit_url: str | None,
+    snapshot: Snapshot | None = None,
 ) -> dict[str, Any]:
-    result = selectors.page_for(
-        source=source, request=query.vendor_request(), refresh=query.refresh
-    )
+    result = _page(query, source, snapshot)
     now = time.time()
     budget = budget_for(source.client.budget.state(), error=result.error, now=now)
     table = None
@@ -150,6 +168,7 @@ def _table_context(
         "size_fields": query.state_fields("size"),
         "page_fields": query.state_fields(),
         "refresh_url": query.get_query_string(refresh="1"),
+        "export_query": query.first_url(),
     }
 
 
@@ -179,6 +198,8 @@ def resource_table(
         except selectors.SourceUnavailable as problem:
             context["banners"] = [unavailable_banner(problem, edit_url=edit_url)]
             return _render_table(request, context, None)
+        panel = panel_context(source)
+        context |= panel
         if request.method == "POST":
             params, saved = _apply_columns_form(request, item, resource)
         else:
@@ -186,13 +207,18 @@ def resource_table(
             saved = selectors.column_preference_for(
                 user=request.user, connection=item, resource=resource
             )
+        serving = panel["snapshot_panel"].state.serving
         query = ListingQuery(
-            params, client=source.client, resource=source.resource, saved_columns=saved
+            params,
+            client=source.client,
+            resource=source.resource,
+            saved_columns=saved,
+            whole_collection=serving is not None,
         )
         url = request.path + query.get_query_string()
         if request.method == "POST" and not _is_partial(request):
             return redirect(url)
-        context |= _table_context(query, source, membership, edit_url)
+        context |= _table_context(query, source, membership, edit_url, serving)
         context["columns_open"] = request.method == "POST"
         return _render_table(request, context, url)
 

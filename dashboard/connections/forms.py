@@ -8,11 +8,12 @@ from django import forms
 
 from dashboard.connectors.spec import SpecError, available_presets
 
-from .models import Connection
+from .models import Connection, default_snapshot_max_age
 from .specs import SpecField, spec_data, spec_fields
 
 CUSTOM = ""
 FIELD_PREFIX = "ref_"
+MAX_SNAPSHOT_AGE = 7 * 24 * 60
 
 
 def preset_choices() -> list[tuple[str, str]]:
@@ -32,6 +33,17 @@ class ConnectionForm(forms.Form):
     )
     read_only = forms.BooleanField(
         required=False, help_text="No record edits through this connection, whatever the role."
+    )
+    snapshot_max_age = forms.IntegerField(
+        label="Snapshot max age (minutes)",
+        required=False,
+        min_value=1,
+        max_value=MAX_SNAPSHOT_AGE,
+        initial=default_snapshot_max_age,
+        help_text=(
+            "How long a snapshot sorts, filters and searches this connection's tables; "
+            "after that the tables show live pages and offer to refresh it. Blank: unchanged."
+        ),
     )
     spec_toml = forms.CharField(
         label="Spec overrides (TOML)",
@@ -53,6 +65,7 @@ class ConnectionForm(forms.Form):
                 "preset": connection.preset,
                 "base_url": connection.base_url,
                 "read_only": connection.read_only,
+                "snapshot_max_age": connection.snapshot_max_age,
                 "spec_toml": connection.spec_toml,
                 **{FIELD_PREFIX + k: v for k, v in connection.variables.items()},
                 **kwargs.get("initial", {}),

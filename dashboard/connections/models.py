@@ -10,6 +10,10 @@ from dashboard.teams.models import Team
 from .crypto import decrypt_json
 
 
+def default_snapshot_max_age() -> int:
+    return settings.SNAPSHOT_MAX_AGE_MINUTES
+
+
 class Connection(models.Model):
     """One vendor account a team uses: a preset or custom spec, settings and credentials.
 
@@ -31,6 +35,11 @@ class Connection(models.Model):
     tokens_encrypted = models.TextField(blank=True, editable=False)
     read_only = models.BooleanField(
         default=False, help_text="No record edits through this connection, whatever the role."
+    )
+    snapshot_max_age = models.PositiveIntegerField(
+        "snapshot max age (minutes)",
+        default=default_snapshot_max_age,
+        help_text="How long a snapshot serves this connection's tables before live pages do.",
     )
     restricted = models.BooleanField(
         default=False, help_text="Only the chosen members (and admins) can see this connection."

@@ -243,7 +243,7 @@ def _store_secrets(connection: Connection, secrets: Mapping[str, str]) -> None:
 
 # Settings whose values the audit trail shows; the spec overrides are only said to have
 # changed (a pasted key could sit in them), and of secrets only the names are written.
-AUDITED_SETTINGS = ("name", "preset", "base_url", "variables", "read_only")
+AUDITED_SETTINGS = ("name", "preset", "base_url", "variables", "read_only", "snapshot_max_age")
 
 
 def _audited_settings(connection: Connection) -> dict[str, Any]:
@@ -312,6 +312,7 @@ def connection_create(
     variables: Mapping[str, str],
     secrets: Mapping[str, str],
     read_only: bool = False,
+    snapshot_max_age: int | None = None,
     actor: Any = None,
 ) -> Connection:
     """A new connection; raises SpecError naming each bad field. Audited as `actor`'s."""
@@ -336,6 +337,8 @@ def connection_create(
         variables=prepared.variables,
         read_only=read_only,
     )
+    if snapshot_max_age is not None:
+        connection.snapshot_max_age = snapshot_max_age
     _store_secrets(connection, prepared.secrets)
     with transaction.atomic():
         connection.save()
@@ -361,6 +364,7 @@ def connection_update(
     variables: Mapping[str, str],
     secrets: Mapping[str, str],
     read_only: bool,
+    snapshot_max_age: int | None = None,
     actor: Any = None,
 ) -> Connection:
     """Change a connection's settings; the slug stays, so its URLs keep working.
@@ -397,6 +401,9 @@ def connection_update(
     connection.spec_toml = spec_toml
     connection.variables = prepared.variables
     connection.read_only = read_only
+    if snapshot_max_age is not None:
+        connection.snapshot_max_age = snapshot_max_age
+        update_fields.append("snapshot_max_age")
     if secrets_changed:
         _store_secrets(connection, prepared.secrets)
         update_fields += ["secrets_encrypted", "secret_hints"]

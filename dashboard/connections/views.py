@@ -62,6 +62,7 @@ def _save(form: ConnectionForm, membership: Membership) -> Connection | None:
         "base_url": form.cleaned_data["base_url"],
         "spec_toml": form.cleaned_data["spec_toml"],
         "read_only": form.cleaned_data["read_only"],
+        "snapshot_max_age": form.cleaned_data["snapshot_max_age"],
         "variables": form.variables(),
         "secrets": form.secrets(),
     }

@@ -527,12 +527,14 @@ class VendorClient:
         sort: str | None = None,
         filters: Mapping[str, str] | None = None,
         search: str | None = None,
+        cursor: str | None = None,
     ) -> Iterator[Listing]:
-        """Every page of a collection in order, at the largest page size unless told."""
+        """Every page of a collection in order, at the largest page size unless told;
+        from the page a `next_token` names when `cursor` is given (to resume a walk)."""
         size = page_size or self.spec.pagination.max_size
         guard = self.paginator.walk_guard()
         listing = self.list_page(
-            resource_name, page_size=size, sort=sort, filters=filters, search=search
+            resource_name, page_size=size, cursor=cursor, sort=sort, filters=filters, search=search
         )
         while True:
             yield listing

@@ -3,7 +3,8 @@
 Writes a git-ignored `.env` with fresh keys on first use, migrates the SQLite database,
 starts the five vendor simulators in the background, creates (or resets) the demo login,
 provisions the demo team with one connection per simulator, prints the login with the URL,
-and serves the dashboard. Ctrl-C stops the simulators too. A second run reuses the database
+starts the background task worker (`manage.py db_worker`: snapshots) and serves the
+dashboard. Ctrl-C stops the simulators and the worker too. A second run reuses the database
 and the keys.
 """
 
@@ -117,6 +118,21 @@ def prepare_database() -> str:
     return password
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the worker: a first signal lets it finish a short task; a second stops it at
+    once, handing a snapshot in progress back to the queue (resumed on the next run)."""
+    for _ in range(2):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    process.kill()
+    process.wait()
+
+
 def main() -> None:
     os.chdir(BASE_DIR)
     ensure_env_file()
@@ -129,6 +145,10 @@ def main() -> None:
             "  (a new password is set on every run; Ctrl-C stops everything)\n",
             flush=True,
         )
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload", "--verbosity", "0"],
+            cwd=BASE_DIR,
+        )
         server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", ADDRESS, "--noreload"], cwd=BASE_DIR
         )
@@ -137,6 +157,8 @@ def main() -> None:
         except KeyboardInterrupt:
             server.send_signal(signal.SIGINT)
             server.wait()
+        finally:
+            stop(worker)
     finally:
         simulators.terminate()
         simulators.wait(timeout=10)

@@ -5,7 +5,8 @@ known: the vendor's answer (or failure: status and normalised message), the fiel
 their before and after values, the request id. A write is sent once and never retried (the
 engine pays for it from the write budget); a write whose outcome is unknown raises
 `VendorError(kind="unknown_outcome")` and is audited as such. After a successful write the
-cached pages of the resource are dropped.
+cached pages of the resource are dropped and the resource's snapshots get the record's new
+copy (or lose a deleted one) at once.
 
 Updates are checked for conflicts first: the record is fetched again, and when its version
 marker differs from the one the form opened with, nothing is sent and `RecordConflict`
@@ -28,6 +29,7 @@ from dashboard.browse.cache import invalidate_resource
 from dashboard.browse.selectors import Source, record_id_of, vendor_record_id
 from dashboard.connections.services import describe_error
 from dashboard.connectors.errors import VendorError
+from dashboard.snapshots.services import snapshot_record_removed, snapshot_record_saved
 from dashboard.teams.models import Membership
 
 from .fields import is_read_only
@@ -139,6 +141,15 @@ def _fetch(actor: Membership, source: Source, action: Action, record_id: str) ->
         raise
 
 
+def _snapshot_saved(source: Source, record: dict[str, Any]) -> None:
+    snapshot_record_saved(
+        connection=source.connection,
+        resource=source.resource.name,
+        id_field=source.resource.id_field,
+        record=record,
+    )
+
+
 def _created(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: {"after": value} for name, value in values.items()}
 
@@ -167,6 +178,7 @@ def record_create(
         )
         raise
     invalidate_resource(source.connection, source.resource.name)
+    _snapshot_saved(source, created)
     _audit(
         actor=actor,
         source=source,
@@ -225,6 +237,7 @@ def record_update(
         )
         raise
     invalidate_resource(source.connection, source.resource.name)
+    _snapshot_saved(source, {**current.record, **changes, **updated})
     _audit(
         actor=actor,
         source=source,
@@ -254,6 +267,9 @@ def record_delete(*, actor: Membership, source: Source, record_id: str) -> dict[
         )
         raise
     invalidate_resource(source.connection, source.resource.name)
+    snapshot_record_removed(
+        connection=source.connection, resource=source.resource.name, record_id=record_id
+    )
     _audit(
         actor=actor,
         source=source,

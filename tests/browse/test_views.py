@@ -196,9 +196,10 @@ def test_hostile_vendor_strings_render_as_text(viewer_client, connection_to):
             "js/app.js",
             "js/countdown.js",
             "js/table.js",
+            "js/export.js",
         )
     ]
-    assert len(re.findall(r"<script", html)) == 4
+    assert len(re.findall(r"<script", html)) == 5
 
 
 def test_values_are_formatted_by_type(viewer_client, connection_to, client):

@@ -122,6 +122,16 @@ def test_make_run_serves_five_working_connections_and_leaks_no_secret(tmp_path):
                 )
                 assert "Connected" in result.text, (slug, result.text)
                 pages += [detail.text, result.text]
+            # The demo's background worker takes a snapshot.
+            linkit = next(slug for slug in slugs if "linkit" in slug)
+            panel_url = f"/t/ops/collections/{linkit}/inventory/snapshot/"
+            headers = {"X-CSRFToken": client.cookies["csrftoken"], "HX-Request": "true"}
+            client.post(panel_url + "take/", headers=headers)
+            deadline = time.monotonic() + 90
+            while "snapshot taken" not in (panel := client.get(panel_url, headers=headers).text):
+                assert time.monotonic() < deadline, f"no worker finished the snapshot: {panel}"
+                time.sleep(0.5)
+            pages.append(panel)
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)
