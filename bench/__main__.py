@@ -20,7 +20,7 @@ from pathlib import Path
 
 from dashboard.simulators.process import SimulatorProcess
 
-from . import concurrent, overhead, traversal, weight
+from . import concurrent, fixes, overhead, traversal, weight
 from .report import Section, as_json, render_markdown
 from .server import ROOT, Connection, Dashboard, dashboard
 from .vendors import VENDORS, secrets_for, variables_for
@@ -100,6 +100,7 @@ def main() -> None:
                 )
     if "traversal" in args.sections:
         sections.append(traversal.run(args.presets))
+    sections.extend(fixes.run(item) for item in list(sections) if item.key == "overhead")
     meta = _meta(started) | {"load_average_at_start": [round(value, 2) for value in load]}
     args.out.mkdir(parents=True, exist_ok=True)
     preface = [

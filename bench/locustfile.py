@@ -1,12 +1,14 @@
 """Locust users browsing one table of the dashboard: pages, sorting, filtering, records.
 
-Started by `bench/concurrent.py` with the settings in `BENCH_*` environment variables. Every
+Started by `bench/concurrent.py` with the settings in `BENCH_*` environment variables (the
+table, its sortable fields, signed-in session cookies, where to write). Every
 answer is classified (fresh from the vendor, from the cache, a record page, with a banner)
 and its time kept; at exit the samples and Locust's own totals go to `BENCH_OUT` as JSON.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -20,7 +22,11 @@ SORTABLE = [name for name in os.environ.get("BENCH_SORTABLE", "").split(",") if 
 FILTERS = {"f.is_enabled": ["true", "false"]}
 PAGES = int(os.environ.get("BENCH_PAGES", "50"))
 ROW_LINK = re.compile(r'<a href="(' + re.escape(TABLE) + r'[^"/]+/)" title="Open')
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Sessions signed in beforehand (password hashing is deliberately slow: signing 20 users in
+# at once would load the server for seconds and is not browsing).
+SESSIONS = os.environ.get("BENCH_SESSIONS", "").split(",")
+COOKIE = os.environ.get("BENCH_COOKIE", "sessionid")
+_next_session = itertools.count()
 
 samples: list[dict[str, Any]] = []
 
@@ -46,8 +52,6 @@ def _keep(
     exception: BaseException | None = None,
     **_: Any,
 ) -> None:
-    if name == "sign-in":
-        return
     status = getattr(response, "status_code", 0) or 0
     text = getattr(response, "text", "") or ""
     samples.append(
@@ -84,18 +88,8 @@ class Browser(HttpUser):
     def on_start(self) -> None:
         self.state: dict[str, str] = {}
         self.records: list[str] = []
-        page = self.client.get("/accounts/login/", name="sign-in")
-        token = TOKEN.search(page.text)
-        self.client.post(
-            "/accounts/login/",
-            data={
-                "username": os.environ["BENCH_EMAIL"],
-                "password": os.environ["BENCH_PASSWORD"],
-                "csrfmiddlewaretoken": token.group(1) if token else "",
-            },
-            headers={"Referer": self.host},
-            name="sign-in",
-        )
+        session = SESSIONS[next(_next_session) % len(SESSIONS)]
+        self.client.cookies.set(COOKIE, session)
         self._table("table page", htmx=False)
 
     def _table(self, name: str, *, htmx: bool = True) -> None:

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 REDIS_URL = "redis://127.0.0.1:6379/10"
 WORKERS = 4
 TEAM = "bench"
+SESSION_COOKIE = "sessionid"
 EMAIL = "bench@example.com"
 
 SETUP = """
@@ -117,10 +118,10 @@ class Dashboard:
             raise RuntimeError(f"signing in failed with status {answer.status_code}")
         return client
 
-    @property
-    def credentials(self) -> tuple[str, str]:
-        """The bench user's e-mail and password, for the load tool's users."""
-        return EMAIL, self._password
+    def session(self) -> str:
+        """A new signed-in session's cookie value, for the load tool's users."""
+        with closing(self.signed_in()) as client:
+            return client.cookies[SESSION_COOKIE]
 
 
 @contextmanager
