@@ -12,11 +12,13 @@ import json
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import RFC3986_SUBDELIMS
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import push_url
 
@@ -44,6 +46,8 @@ from .query import COLUMNS_VAR, ListingQuery
 from .table import build_table
 
 TABLE_TEMPLATE = "browse/table.html"
+# The characters `reverse()` leaves unquoted in a path segment (RFC 3986 `pchar`).
+RECORD_ID_SAFE = RFC3986_SUBDELIMS + ":@~"
 RECORD_TEMPLATE = "browse/record.html"
 
 
@@ -61,18 +65,21 @@ def _edit_url(membership: Membership, connection: Connection) -> str | None:
 def _record_url(
     membership: Membership, connection: Connection, resource: ResourceSpec
 ) -> Callable[[str], str | None]:
+    """What `reverse("browse:record", ...)` gives for each row, with the table's address
+    reversed once (a reverse per row was a noticeable part of a large page's time)."""
+    table = reverse(
+        "browse:table",
+        kwargs={
+            "team": membership.team.slug,
+            "connection": connection.slug,
+            "resource": resource.name,
+        },
+    )
+
     def build(record_id: str) -> str | None:
         if not resource.allows("get") or "/" in record_id or record_id in selectors.DOT_SEGMENTS:
             return None
-        return reverse(
-            "browse:record",
-            kwargs={
-                "team": membership.team.slug,
-                "connection": connection.slug,
-                "resource": resource.name,
-                "record_id": record_id,
-            },
-        )
+        return f"{table}{quote(record_id, safe=RECORD_ID_SAFE)}/"
 
     return build
 

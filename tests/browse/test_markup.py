@@ -1,14 +1,19 @@
 """Cell and row markup built in Python (`Cell.html`, `Row.html`): the same HTML the cell
-template used to produce, with every vendor value escaped."""
+template used to produce, with every vendor value escaped; record links built without a
+`reverse()` per row, the same as `reverse()` gives."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from django.template import engines
+from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.browse.formatting import cell
 from dashboard.browse.table import Row
+from dashboard.browse.views import _record_url
 
 HOSTILE = "\"><img src=x onerror=alert(1)>&'"
 
@@ -58,3 +63,28 @@ def test_row_links_its_first_cell_and_escapes_everything():
 def test_row_without_a_url_shows_its_first_cell_as_a_cell():
     html = Row(record_id="", url=None, cells=(cell(None),)).html
     assert html == '<tr><td class="cell-empty"><span class="muted" title="empty">—</span></td></tr>'
+
+
+@pytest.mark.parametrize(
+    "record_id",
+    ["42", "a b", "100%", "x?y=1#z", "ünï-çødé", "名前", "!$&'()*+,;=:@~", "-._", HOSTILE, ".x"],
+)
+def test_record_links_are_what_reverse_gives(record_id):
+    team = SimpleNamespace(slug="ops")
+    membership = SimpleNamespace(team=team)
+    connection = SimpleNamespace(slug="crm")
+    resource = SimpleNamespace(name="contacts", allows=lambda method: method == "get")
+    expected = reverse(
+        "browse:record",
+        kwargs={"team": "ops", "connection": "crm", "resource": "contacts", "record_id": record_id},
+    )
+    assert _record_url(membership, connection, resource)(record_id) == expected
+
+
+@pytest.mark.parametrize("record_id", ["a/b", ".", ".."])
+def test_ids_that_would_name_another_path_get_no_link(record_id):
+    resource = SimpleNamespace(name="contacts", allows=lambda method: True)
+    build = _record_url(
+        SimpleNamespace(team=SimpleNamespace(slug="ops")), SimpleNamespace(slug="crm"), resource
+    )
+    assert build(record_id) is None
