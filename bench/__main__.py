@@ -18,11 +18,13 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import redis
+
 from dashboard.simulators.process import SimulatorProcess
 
 from . import concurrent, fixes, overhead, traversal, weight
 from .report import Section, as_json, render_markdown
-from .server import ROOT, Connection, Dashboard, dashboard
+from .server import REDIS_URL, ROOT, Connection, Dashboard, dashboard
 from .vendors import VENDORS, secrets_for, variables_for
 
 SECTIONS = ("overhead", "weight", "concurrent", "traversal")
@@ -75,6 +77,15 @@ def _meta(started: float) -> dict[str, object]:
     }
 
 
+def _require_redis() -> None:
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.exceptions.ConnectionError:
+        raise SystemExit(
+            f"The bench needs Redis at {REDIS_URL} (`.ci/services` starts it)."
+        ) from None
+
+
 def main() -> None:
     cli = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     cli.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
@@ -84,6 +95,7 @@ def main() -> None:
     cli.add_argument("--seconds", type=int, default=60, help="length of the concurrent run")
     cli.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = cli.parse_args()
+    _require_redis()
     started = time.monotonic()
     load = os.getloadavg()
     sections: list[Section] = []
