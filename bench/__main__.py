@@ -22,7 +22,7 @@ import redis
 
 from dashboard.simulators.process import SimulatorProcess
 
-from . import concurrent, fixes, overhead, traversal, weight
+from . import closing, concurrent, fixes, overhead, traversal, weight
 from .report import Section, as_json, render_markdown
 from .server import REDIS_URL, ROOT, Connection, Dashboard, dashboard
 from .vendors import VENDORS, secrets_for, variables_for
@@ -113,12 +113,15 @@ def main() -> None:
     if "traversal" in args.sections:
         sections.append(traversal.run(args.presets))
     sections.extend(fixes.run(item) for item in list(sections) if item.key == "overhead")
+    sections.append(closing.run(sections))
     meta = _meta(started) | {"load_average_at_start": [round(value, 2) for value in load]}
     args.out.mkdir(parents=True, exist_ok=True)
     preface = [
         f"Measured {meta['date']} at commit `{meta['commit']}` on {meta['cpus']} CPUs, "
         f"Python {meta['python']}, in {meta['seconds']} s; load average at the start "
         f"{', '.join(map(str, meta['load_average_at_start']))}. Regenerate with `make bench`.",
+        "Each numbered section is one module of `bench/` returning a `report.Section`; further "
+        "measurements (snapshots, exports) are added as sections of their own.",
     ]
     (args.out / "latest.md").write_text(render_markdown("Benchmarks", preface, sections))
     (args.out / "latest.json").write_text(json.dumps(as_json(meta, sections), indent=2) + "\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bench import closing
 from bench.report import Section, Table, Target, as_json, render_markdown
 from bench.stats import Summary, percentile, ratio
 from bench.traversal import BOUND_S, SIZES, WINDOW_S, allowed_limit, requests_needed
@@ -72,3 +73,22 @@ def test_traversal_rate_makes_the_largest_bound_as_long_as_chosen():
         bound = needed / (allowed_limit(vendor.preset) / WINDOW_S)
         assert BOUND_S * 0.99 <= bound <= BOUND_S
     assert requests_needed(10_001, 100) == 101
+
+
+def test_closing_note_explains_only_missed_targets():
+    sections = [
+        Section(
+            key="x",
+            title="X",
+            targets=[
+                Target("cached partial (d)", "≤ 5 ms median", "29.0", False),
+                Target("traversal: vendor 429s", "0", "0", True),
+                Target("something new", "≤ 1", "2", False),
+            ],
+        )
+    ]
+    note = closing.run(sections)
+    assert note.data["missed"] == ["cached partial (d)", "something new"]
+    assert note.notes[0].startswith("cached partial (d) (≤ 5 ms median; measured 29.0): A cached")
+    assert note.notes[1].endswith("see its section.")
+    assert closing.run([]).intro == "Every target is met."
