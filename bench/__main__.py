@@ -27,7 +27,7 @@ from .report import Section, as_json, render_markdown
 from .server import REDIS_URL, ROOT, Connection, Dashboard, dashboard
 from .vendors import VENDORS, secrets_for, variables_for
 
-SECTIONS = ("overhead", "weight", "concurrent", "traversal")
+SECTIONS = ("overhead", "concurrent", "traversal", "weight")
 RAISED_LIMIT = 1_000_000  # per minute: the overhead runs must never wait for a budget
 BUDGET_CONNECTION = "budget-linkit"
 
@@ -112,6 +112,7 @@ def main() -> None:
                 )
     if "traversal" in args.sections:
         sections.append(traversal.run(args.presets))
+    sections.sort(key=lambda section: SECTIONS.index(section.key))
     sections.extend(fixes.run(item) for item in list(sections) if item.key == "overhead")
     sections.append(closing.run(sections))
     meta = _meta(started) | {"load_average_at_start": [round(value, 2) for value in load]}

@@ -29,11 +29,11 @@ WHY = {
         "not a small or safe change."
     ),
     "concurrent: p95 of uncached table pages": (
-        "Two causes, both visible in the figures: pages whose vendor call had to wait for "
-        "the shared rate budget (up to `VENDOR_RATE_LIMIT_MAX_WAIT`, 2 s) when the users "
-        "asked for more than the documented 300 requests per minute, and CPU: four gunicorn "
-        "workers, Locust, Redis and the simulator share two cores (and this machine was "
-        "shared with other work: see the load average above)."
+        "The dashboard's own time per request grows under load: four gunicorn workers, "
+        "Locust, Redis and the simulator share two cores (and this machine was shared with "
+        "other work: see the load average above), so the 30-45 ms a page costs alone "
+        "becomes more while other requests hold the CPUs. Section 2 also says whether any "
+        "page waited for the vendor's rate budget."
     ),
 }
 

@@ -168,5 +168,15 @@ def _section(
                 uncached.p95 <= bound if uncached else None,
             ),
         ],
+        notes=[
+            "The busiest vendor window held "
+            f"{vendor_stats.get('max_in_window')} of the {limit} requests allowed: "
+            + (
+                "the rate budget was reached, so some pages waited for it."
+                if (vendor_stats.get("max_in_window") or 0) >= limit * 0.95
+                else "the rate budget was never reached, so no page waited for it."
+            ),
+            "Load tool, server, Redis and simulator share the machine's CPUs.",
+        ],
         data=data,
     )

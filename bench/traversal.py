@@ -191,6 +191,11 @@ def run(presets: Sequence[str]) -> Section:
                 growth[worst_growth] < 20,
             ),
         ],
+        notes=[
+            "Requests needed count pages only; parsalink also logs in and atlas chooses its "
+            "organisational unit (requests made), and the budget counts those too.",
+            "Elapsed can be under the bound: a window's worth of requests may go at once.",
+        ],
         data={"results": results, "peak_rss_growth_mb": growth},
     )
 
