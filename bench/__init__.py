@@ -1,6 +1,6 @@
 """`make bench`: the dashboard measured against the vendor's own speed and rate limit.
 
 Run `python -m bench` (see `__main__.py`); the report goes to `bench/results/latest.md` and
-`bench/results/latest.json`. Nothing here is imported by the product or the test suite,
-except the pure helpers in `stats.py` and `report.py`, which `tests/bench/` checks.
+`bench/results/latest.json`. The product never imports anything from here; `tests/bench/`
+checks the pure helpers (percentiles, the report, the traversal's bound, the closing note).
 """

@@ -7,7 +7,7 @@ from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Response, sync_playwright
 
 from .report import Section, Table
 from .server import Dashboard
@@ -67,7 +67,7 @@ def run(dashboard: Dashboard, connection: str, resource: str) -> Section:
 
 
 def _browser_requests(base_url: str, path: str, cookies: list[dict]) -> list[dict]:
-    loads: list[dict] = []
+    """Every response the page's load brought, read once the network is idle."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
@@ -75,19 +75,17 @@ def _browser_requests(base_url: str, path: str, cookies: list[dict]) -> list[dic
         context = browser.new_context()
         context.add_cookies(cookies)
         page = context.new_page()
-
-        def keep(response) -> None:
-            body = response.body() if response.status < 300 else b""
-            loads.append(
-                {
-                    "url": response.url,
-                    "type": response.request.resource_type,
-                    "status": response.status,
-                    "bytes": len(body),
-                }
-            )
-
-        page.on("response", keep)
+        responses: list[Response] = []
+        page.on("response", lambda response: responses.append(response))
         page.goto(base_url + path, wait_until="networkidle")
+        loads = [
+            {
+                "url": response.url,
+                "type": response.request.resource_type,
+                "status": response.status,
+                "bytes": len(response.body()) if response.status < 300 else 0,
+            }
+            for response in responses
+        ]
         browser.close()
     return loads
