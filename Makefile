@@ -2,8 +2,9 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: run serve test lint format check simulators constraints clean chromium e2e screenshots
+.PHONY: run serve test lint format check simulators constraints clean chromium e2e screenshots bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || "$$(.ci/find-python)" -m venv $(VENV)
@@ -46,6 +47,15 @@ e2e: $(STAMP) chromium
 screenshots: $(STAMP) chromium
 	$(PY) -m tests.e2e.screenshots --out docs/screenshots
 
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt --group bench
+	@touch $(BENCH_STAMP)
+
+## bench: measure the dashboard against the simulators (needs Redis and Chromium); writes
+## bench/results/latest.md and latest.json
+bench: $(BENCH_STAMP) chromium
+	$(PY) -m bench
+
 ## simulators: start the five vendor simulators in the foreground
 simulators: $(STAMP)
 	$(PY) -m dashboard.simulators --vendor all
@@ -54,7 +64,7 @@ simulators: $(STAMP)
 constraints:
 	rm -rf /tmp/vd-constraints && "$$(.ci/find-python)" -m venv /tmp/vd-constraints
 	/tmp/vd-constraints/bin/python -m pip install --quiet --upgrade pip
-	/tmp/vd-constraints/bin/python -m pip install --quiet --group test
+	/tmp/vd-constraints/bin/python -m pip install --quiet --group test --group bench
 	{ sed -n '1,2p' constraints.txt; /tmp/vd-constraints/bin/python -m pip freeze --all; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 

@@ -1,0 +1,56 @@
+"""The closing note: every missed target with what stands in the way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .report import Section
+
+WHY = {
+    "(b)/(a) at 50 ms, 100 rows": (
+        "≤ 1.10 over a 50 ms vendor leaves 5 ms for all the dashboard does on a request; its "
+        "own work on an uncached 100-row partial is the overhead below (about 30 ms on this "
+        "machine), so this ratio follows once the absolute overhead is under 5 ms."
+    ),
+    "overhead (b)-(a), 100 rows, 0 ms": (
+        "What remains is Django's work per request, spread thinly (section 5): the middleware "
+        "(session read and save, authentication, request log), rendering the page around the "
+        "rows, formatting every cell, the vendor call's budget bookkeeping in Redis and "
+        "storing the page in the cache. The loopback HTTP hop to gunicorn adds about 1 ms."
+    ),
+    "overhead (b)-(a), 500 rows, 0 ms": (
+        "The same per-request work, plus formatting and rendering five times as many cells "
+        "(3,500 for parallax's seven columns) and unpickling/pickling the larger cached page."
+    ),
+    "cached partial (d)": (
+        "A cached page saves the vendor call only: the view still checks the session and "
+        "membership, builds the client, formats the rows and renders the template (section "
+        "5). Under 5 ms would need rendered HTML cached per user and table state, which is "
+        "not a small or safe change."
+    ),
+    "concurrent: p95 of uncached table pages": (
+        "The dashboard's own time per request grows under load: four gunicorn workers, "
+        "Locust, Redis and the simulator share two cores (and this machine was shared with "
+        "other work: see the load average above), so the 30-45 ms a page costs alone "
+        "becomes more while other requests hold the CPUs. Section 2 also says whether any "
+        "page waited for the vendor's rate budget."
+    ),
+}
+
+
+def run(sections: Sequence[Section]) -> Section:
+    missed = [target for section in sections for target in section.targets if target.met is False]
+    notes = [
+        f"{target.name} ({target.goal}; measured {target.measured}): "
+        f"{WHY.get(target.name, 'see its section.')}"
+        for target in missed
+    ]
+    return Section(
+        key="closing",
+        title="Closing note",
+        intro="Every target is met."
+        if not missed
+        else "What stands in the way of each missed target:",
+        notes=notes,
+        data={"missed": [target.name for target in missed]},
+    )
