@@ -5,6 +5,8 @@ same suite against PostgreSQL and Redis.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("ALLOW_PRIVATE_VENDOR_HOSTS", "true")
@@ -24,11 +26,13 @@ WHITENOISE_AUTOREFRESH = True
 
 # Tasks run at once, in the caller; the tests that need a real worker switch to the database
 # backend (WORKER_TASKS) and start `manage.py db_worker` with TEST_TASKS=worker, which must see
-# the test database: a file, then.
+# the test database: a file, then, one per test run so that runs side by side do not meet.
 WORKER_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 if os.environ.get("TEST_TASKS") == "worker":
     TASKS = WORKER_TASKS
 else:
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"dashboard-test-{os.getpid()}.sqlite3")
+    }

@@ -1,6 +1,7 @@
 """Session lifetime: signed out after a time without activity, and at an absolute limit.
 
-`SESSION_IDLE_TIMEOUT` and `SESSION_ABSOLUTE_TIMEOUT` are in seconds. The session cookie
+`SESSION_IDLE_TIMEOUT` and `SESSION_ABSOLUTE_TIMEOUT` are in seconds; activity is noted to
+the minute. The session cookie
 and the stored session also expire after the idle timeout (`SESSION_COOKIE_AGE`), and
 Django gives every sign-in a new session key.
 """
@@ -14,6 +15,9 @@ from django.contrib.sessions.backends.base import SessionBase
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN_AT = "last_seen_at"
+# Activity is written to the session at most this often (seconds): a session write per
+# request would cost every page a database write, for a precision no timeout needs.
+TOUCH_INTERVAL = 60
 
 
 def session_start(session: SessionBase, *, now: float | None = None) -> None:
@@ -37,6 +41,8 @@ def session_expiry_reason(session: SessionBase, *, now: float) -> str | None:
 
 
 def session_touch(session: SessionBase, *, now: float) -> None:
-    """Record activity (a session from before these checks starts counting now)."""
+    """Record activity, at most once per `TOUCH_INTERVAL` (a session from before these
+    checks starts counting now)."""
     session.setdefault(SIGNED_IN_AT, now)
-    session[LAST_SEEN_AT] = now
+    if now - session.get(LAST_SEEN_AT, 0) >= TOUCH_INTERVAL:
+        session[LAST_SEEN_AT] = now

@@ -47,6 +47,13 @@ def test_activity_keeps_the_session_alive(signed_in):
     assert time.time() - signed_in.session[LAST_SEEN_AT] < 5
 
 
+def test_activity_is_written_at_most_once_a_minute(signed_in):
+    shift(signed_in, LAST_SEEN_AT, 30)
+    before = signed_in.session[LAST_SEEN_AT]
+    assert signed_in.get("/accounts/").status_code == 200
+    assert signed_in.session[LAST_SEEN_AT] == before, "no session write for this request"
+
+
 def test_an_idle_session_is_signed_out(signed_in, person):
     shift(signed_in, LAST_SEEN_AT, IDLE + 1)
     response = signed_in.get("/accounts/")
