@@ -16,7 +16,7 @@ has it now) with the changes laid over it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,24 +160,45 @@ def _sides(
     return audit_changes(FieldChange(name, before.get(name), after.get(name)) for name in names)
 
 
+def _send[T](
+    actor: Membership,
+    source: Source,
+    action: Action,
+    record_id: str,
+    changes: Mapping[str, Mapping[str, Any]],
+    write: Callable[[], T],
+) -> T:
+    """Send one write to the vendor (never retried). A refusal is audited with `changes`
+    and raised; a success forgets the resource's cached pages."""
+    try:
+        result = write()
+    except VendorError as error:
+        _audit(
+            actor=actor,
+            source=source,
+            action=action,
+            record_id=record_id,
+            result=_Outcome.failure(error),
+            changes=changes,
+        )
+        raise
+    invalidate_resource(source.connection, source.resource.name)
+    return result
+
+
 def record_create(
     *, actor: Membership, source: Source, values: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Create a record from `values`; returns the vendor's record. Raises VendorError."""
     _check(actor, source, "create")
-    try:
-        created = source.client.create(source.resource.name, values)
-    except VendorError as error:
-        _audit(
-            actor=actor,
-            source=source,
-            action="create",
-            record_id=UNKNOWN_RECORD_ID,
-            result=_Outcome.failure(error),
-            changes=_created(values),
-        )
-        raise
-    invalidate_resource(source.connection, source.resource.name)
+    created = _send(
+        actor,
+        source,
+        "create",
+        UNKNOWN_RECORD_ID,
+        _created(values),
+        lambda: source.client.create(source.resource.name, values),
+    )
     _snapshot_saved(source, created)
     _audit(
         actor=actor,
@@ -224,19 +245,14 @@ def record_update(
         )
         raise RecordConflict(current=current, changes=behind_our_back)
     payload = _payload(source, current.record, changes)
-    try:
-        updated = source.client.update(source.resource.name, vendor_record_id(record_id), payload)
-    except VendorError as error:
-        _audit(
-            actor=actor,
-            source=source,
-            action="update",
-            record_id=record_id,
-            result=_Outcome.failure(error),
-            changes=_sides(changes, current.record, changes),
-        )
-        raise
-    invalidate_resource(source.connection, source.resource.name)
+    updated = _send(
+        actor,
+        source,
+        "update",
+        record_id,
+        _sides(changes, current.record, changes),
+        lambda: source.client.update(source.resource.name, vendor_record_id(record_id), payload),
+    )
     _snapshot_saved(source, {**current.record, **changes, **updated})
     _audit(
         actor=actor,
@@ -254,19 +270,14 @@ def record_delete(*, actor: Membership, source: Source, record_id: str) -> dict[
     _check(actor, source, "delete")
     current = _fetch(actor, source, "delete", record_id)
     removed = {name: {"before": value} for name, value in current.record.items()}
-    try:
-        source.client.delete(source.resource.name, vendor_record_id(record_id))
-    except VendorError as error:
-        _audit(
-            actor=actor,
-            source=source,
-            action="delete",
-            record_id=record_id,
-            result=_Outcome.failure(error),
-            changes=removed,
-        )
-        raise
-    invalidate_resource(source.connection, source.resource.name)
+    _send(
+        actor,
+        source,
+        "delete",
+        record_id,
+        removed,
+        lambda: source.client.delete(source.resource.name, vendor_record_id(record_id)),
+    )
     snapshot_record_removed(
         connection=source.connection, resource=source.resource.name, record_id=record_id
     )

@@ -25,6 +25,7 @@ from dashboard.teams.permissions import team_view
 
 from . import services
 from .exports import FORMATS, ExportRefused, plan_export, stream
+from .models import Snapshot
 from .progress import panel
 from .selectors import table_snapshot
 
@@ -85,15 +86,7 @@ def snapshot_take(
 ) -> HttpResponse:
     source = _source(request, membership, connection, resource)
     snapshot = services.snapshot_start(source=source, user=request.user)
-    audit_record(
-        actor=request.user,
-        team=membership.team,
-        action="snapshot.take",
-        target=request.path,
-        connection=source.connection,
-        resource=source.resource.name,
-        details={"snapshot": snapshot.pk},
-    )
+    _audit(request, membership, source, "snapshot.take", snapshot)
     return _panel_response(request, source)
 
 
@@ -106,16 +99,22 @@ def snapshot_cancel(
     active = table_snapshot(connection=source.connection, resource=source.resource.name).active
     if active is not None:
         services.snapshot_cancel(snapshot=active)
-        audit_record(
-            actor=request.user,
-            team=membership.team,
-            action="snapshot.cancel",
-            target=request.path,
-            connection=source.connection,
-            resource=source.resource.name,
-            details={"snapshot": active.pk},
-        )
+        _audit(request, membership, source, "snapshot.cancel", active)
     return _panel_response(request, source)
+
+
+def _audit(
+    request: HttpRequest, membership: Membership, source: Source, action: str, snapshot: Snapshot
+) -> None:
+    audit_record(
+        actor=request.user,
+        team=membership.team,
+        action=action,
+        target=request.path,
+        connection=source.connection,
+        resource=source.resource.name,
+        details={"snapshot": snapshot.pk},
+    )
 
 
 def _refused(request: HttpRequest, source: Source, message: str, *, status: int) -> HttpResponse:

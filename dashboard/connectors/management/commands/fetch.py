@@ -12,13 +12,7 @@ from dashboard.connectors.client import Listing, VendorClient
 from dashboard.connectors.errors import VendorError
 from dashboard.connectors.factory import client_options, make_client
 from dashboard.connectors.spec import SpecError, load_spec_file
-
-
-def _filter(value: str) -> tuple[str, str]:
-    name, sep, wanted = value.partition("=")
-    if not sep or not name:
-        raise ValueError(value)
-    return name, wanted
+from dashboard.core.cli import add_query_arguments
 
 
 class Command(BaseCommand):
@@ -34,16 +28,11 @@ class Command(BaseCommand):
         which.add_argument("--page", type=int, default=1, help="page number (default 1)")
         which.add_argument("--all", action="store_true", help="every page, in order")
         parser.add_argument("--page-size", type=int, help="records per page")
-        parser.add_argument("--sort", help="FIELD or -FIELD (descending)")
-        parser.add_argument(
-            "--filter",
-            action="append",
-            default=[],
-            type=_filter,
-            metavar="KEY=VALUE",
-            help="a vendor-side field filter (repeatable)",
+        add_query_arguments(
+            parser,
+            filter_help="a vendor-side field filter (repeatable)",
+            search_help="the vendor's text search",
         )
-        parser.add_argument("--search", help="the vendor's text search")
         parser.add_argument(
             "--max-wait",
             type=float,

@@ -21,15 +21,9 @@ from dashboard.browse.selectors import SourceUnavailable, source_for
 from dashboard.connections.selectors import connection_for
 from dashboard.connections.services import describe_error
 from dashboard.connectors.errors import VendorError
+from dashboard.core.cli import add_query_arguments
 from dashboard.snapshots.exports import FORMATS, ExportRefused, plan_export, stream
 from dashboard.teams.permissions import membership_for
-
-
-def _filter(value: str) -> tuple[str, str]:
-    name, sep, wanted = value.partition("=")
-    if not sep or not name:
-        raise ValueError(value)
-    return name, wanted
 
 
 class Command(BaseCommand):
@@ -44,16 +38,11 @@ class Command(BaseCommand):
         parser.add_argument("--connection", required=True, help="connection slug")
         parser.add_argument("--resource", required=True, help="resource name")
         parser.add_argument("--format", choices=sorted(FORMATS), default="csv")
-        parser.add_argument("--sort", help="FIELD or -FIELD (descending)")
-        parser.add_argument(
-            "--filter",
-            action="append",
-            default=[],
-            type=_filter,
-            metavar="FIELD=VALUE",
-            help="a filter as in the table (text, =exact, low..high); repeatable",
+        add_query_arguments(
+            parser,
+            filter_help="a filter as in the table (text, =exact, low..high); repeatable",
+            search_help="text to search for in every field",
         )
-        parser.add_argument("--search", help="text to search for in every field")
         parser.add_argument("--columns", help="comma-separated columns (default: the table's)")
         parser.add_argument("--output", help="file to write (default: stdout)")
 
