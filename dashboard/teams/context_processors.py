@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from .selectors import memberships_for, remembered_membership
 
@@ -23,10 +24,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from dashboard.connections.selectors import connections_for
 
     match = request.resolver_match
+    # Lazy: built only if the page shows them (HTMX partials do not).
     return {
         "current_team": membership.team,
         "current_membership": membership,
-        "team_memberships": memberships_for(user=user),
-        "nav_connections": connections_for(user=user, team=membership.team),
+        "team_memberships": SimpleLazyObject(lambda: memberships_for(user=user)),
+        "nav_connections": SimpleLazyObject(
+            lambda: connections_for(user=user, team=membership.team)
+        ),
         "active_connection": match.kwargs.get("connection") if match else None,
     }
