@@ -22,7 +22,7 @@ from dashboard.browse.columns import default_columns, label
 from dashboard.browse.query import ListingQuery
 from dashboard.browse.selectors import Source
 
-from .selectors import snapshot_rows, table_snapshot
+from .selectors import in_vendor_order, snapshot_rows, table_snapshot
 from .services import walking_source
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
@@ -80,8 +80,9 @@ def plan_export(
             search=query.search,
             choices=query.resource.choices,
         )
-        records: Iterator[dict[str, Any]] = rows.values_list("data", flat=True).iterator(
-            chunk_size=CHUNK_SIZE
+        records: Iterator[dict[str, Any]] = (
+            in_vendor_order(record, serving.fields)
+            for record in rows.values_list("data", flat=True).iterator(chunk_size=CHUNK_SIZE)
         )
         origin, total = "snapshot", rows.count()
     else:

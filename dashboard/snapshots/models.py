@@ -52,6 +52,11 @@ class Snapshot(models.Model):
     budget_limit = models.PositiveIntegerField(null=True, blank=True)
     budget_remaining = models.PositiveIntegerField(null=True, blank=True)
     kinds = models.JSONField(default=dict, blank=True, help_text="Field name: kind of value.")
+    fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Field names in the vendor's order (a JSON object column may reorder keys).",
+    )
     version = models.PositiveIntegerField(default=0, help_text="Counts edits of its records.")
 
     class Meta:

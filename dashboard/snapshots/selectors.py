@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connections
@@ -115,6 +116,12 @@ def snapshot_rows(
     )
 
 
+def in_vendor_order(record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """The record with its fields in the order the vendor gave them (PostgreSQL's `jsonb`
+    keeps keys in an order of its own)."""
+    return {name: record[name] for name in fields if name in record} | record
+
+
 def ordered_ids(snapshot: Snapshot, rows: QuerySet[SnapshotRecord]) -> list[int]:
     """The ids of `rows` in order, kept in the cache for the snapshot as it is now (an edit
     changes its `version`): sorting a large snapshot reads every row once, and the next
@@ -144,7 +151,7 @@ def snapshot_page(snapshot: Snapshot, query: ListingQuery) -> Listing:
     start = (query.page - 1) * size
     wanted = order[start : start + size]
     found = dict(SnapshotRecord.objects.filter(pk__in=wanted).values_list("pk", "data"))
-    records = [found[pk] for pk in wanted if pk in found]
+    records = [in_vendor_order(found[pk], snapshot.fields) for pk in wanted if pk in found]
     return Listing(
         resource=snapshot.resource,
         records=records,

@@ -208,6 +208,9 @@ def _store_page(snapshot: Snapshot, source: Source, listing: Listing) -> bool:
         current.budget_limit = budget.limit
         current.budget_remaining = budget.remaining
         current.kinds = _kinds(current.kinds, listing.records)
+        current.fields = list(
+            dict.fromkeys([*current.fields, *(key for record in listing.records for key in record)])
+        )
         current.save()
     snapshot.refresh_from_db()
     return True

@@ -191,3 +191,15 @@ def test_the_export_command_refuses_a_stranger(connection_to, make_user):
             connection=connection.slug,
             resource="products",
         )
+
+
+def test_a_snapshot_export_has_the_live_exports_columns_in_the_same_order(
+    viewer_client, connection_to
+):
+    """Whatever order the database keeps a record's keys in, the columns are the vendor's."""
+    connection = connection_to("linkit")
+    live = body(viewer_client.get(export_url(connection, "inventory", "csv")))
+    take(connection, "inventory")
+    from_snapshot = body(viewer_client.get(export_url(connection, "inventory", "csv")))
+    assert AuditEntry.objects.filter(details__origin="snapshot").exists()
+    assert from_snapshot.splitlines()[0] == live.splitlines()[0]
