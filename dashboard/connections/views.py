@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from dashboard.audit.models import Outcome
+from dashboard.audit.services import audit_record
 from dashboard.connectors.spec import SpecError
 from dashboard.teams.forms import ConnectionAccessForm
 from dashboard.teams.models import Membership, Role
@@ -163,6 +165,16 @@ def connection_test(
         result = services.connection_test(connection=item)
     else:
         result = _test_entered(request, membership, item)
+    audit_record(
+        actor=request.user,
+        team=membership.team,
+        action="connection.test",
+        target=request.path,
+        outcome=Outcome.OK if result.ok else Outcome.FAILED,
+        connection=item,
+        details={"settings": "saved" if "preset" not in request.POST else "entered"},
+        vendor_message="" if result.ok else result.message,
+    )
     return render(request, "connections/test_result.html", {"result": result})
 
 

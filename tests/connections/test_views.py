@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import override_settings
 
+from dashboard.audit.models import AuditEntry
 from dashboard.connections import services
 from dashboard.connections.models import Connection
 from dashboard.simulators import start_simulator
@@ -158,6 +159,9 @@ def test_stored_secrets_never_follow_a_changed_address(admin_client, saved, para
         "/t/ops/connections/parallax/test/", elsewhere, HTTP_HX_REQUEST="true"
     )
     assert "Enter this again: the address changed" in tested.text
+    entry = AuditEntry.objects.get(action="connection.test")
+    assert (entry.outcome, entry.details) == ("failed", {"settings": "entered"})
+    assert "the address changed" in entry.vendor_message
     assert parallax.stats()["requests"] == 0
 
     same_origin = form_data(parallax, base_url=parallax.url + "/", ref_PARALLAX_API_KEY="")
@@ -173,6 +177,8 @@ def test_testing_a_saved_connection_reports_the_total_and_budget(admin_client, s
     assert "40 projects" in response.text
     saved.refresh_from_db()
     assert saved.last_success_at is not None
+    entry = AuditEntry.objects.get(action="connection.test")
+    assert (entry.connection, entry.outcome, entry.details) == (saved, "ok", {"settings": "saved"})
 
 
 def test_the_detail_page_charts_the_vendor_calls_of_the_last_hour(admin_client, saved):
