@@ -22,6 +22,7 @@ they are never put in a URL and never logged.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
@@ -48,6 +49,7 @@ type Flow[T] = Generator[httpx.Request, httpx.Response, T]
 
 # Refresh answers that mean "this refresh token is no good": log in again instead.
 REFRESH_REJECTED = frozenset({400, 401})
+TOKEN_ANSWER_LIMIT = 1024 * 1024
 
 
 class TokenResponseError(Exception):
@@ -279,9 +281,8 @@ class TokenAuth(_SyncAuth):
 
     def _read_tokens(self, response: httpx.Response, what: str, *, fallback: str | None) -> Tokens:
         settings = self._settings
-        response.read()
         try:
-            body = response.json()
+            body = json.loads(_read_small(response, what))
         except (ValueError, RecursionError):  # RecursionError: nested too deeply
             raise TokenResponseError(f"the {what} answer is not JSON") from None
         access = get_path(body, settings.access_token_path)
@@ -378,3 +379,17 @@ def build_auth(
     if spec.scope is None:
         return auth
     return ScopedAuth(auth, spec.scope, requests)
+
+
+def _read_small(response: httpx.Response, what: str) -> bytes:
+    """A login or refresh answer, refused beyond `TOKEN_ANSWER_LIMIT` bytes (tokens are
+    small; a vendor sending more is misbehaving). A declared length is checked before
+    reading anything."""
+    declared = response.headers.get("content-length", "")
+    too_large = declared.isdigit() and int(declared) > TOKEN_ANSWER_LIMIT
+    if not too_large:
+        response.read()
+        too_large = len(response.content) > TOKEN_ANSWER_LIMIT
+    if too_large:
+        raise TokenResponseError(f"the {what} answer is larger than {TOKEN_ANSWER_LIMIT} bytes")
+    return response.content

@@ -355,6 +355,24 @@ def test_a_login_token_echoed_back_by_the_vendor_is_redacted():
     assert "Token [redacted] may not list things" in caught.value.message
 
 
+def test_an_oversized_login_answer_is_refused():
+    spec = make_spec(
+        auth={
+            "type": "login_bearer",
+            "login_path": "/login",
+            "username": "ops@example.com",
+            "password": SECRET,
+            "access_token_path": "access",
+        }
+    )
+    padding = "x" * (2 * 1024 * 1024)
+    recorder = Recorder(httpx.Response(200, json={"access": "tok", "padding": padding}))
+    with pytest.raises(VendorError) as caught:
+        client_for(recorder, spec=spec).list_page("things")
+    assert "larger than 1048576 bytes" in caught.value.message
+    assert [request.url.path for request in recorder.requests] == ["/v1/login"]
+
+
 def test_account_key_is_stable_and_does_not_reveal_the_secret():
     assert account_key(make_spec()) == account_key(make_spec())
     other = make_spec(auth={"type": "bearer_key", "key": "another"})
