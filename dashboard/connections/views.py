@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from dashboard.audit.models import Outcome
 from dashboard.audit.services import audit_record
+from dashboard.browse.banners import seconds_text
 from dashboard.connectors.spec import SpecError
 from dashboard.teams.forms import ConnectionAccessForm
 from dashboard.teams.models import Membership, Role
@@ -43,12 +46,16 @@ def connection_detail(
 ) -> HttpResponse:
     item = connection_for(user=request.user, team=membership.team, slug=connection)
     stats = services.vendor_stats(connection=item)
+    rate_limit = services.rate_limit_state(connection=item)
     return render(
         request,
         "connections/detail.html",
         {
             "connection": item,
-            "rate_limit": services.rate_limit_state(connection=item),
+            "rate_limit": rate_limit,
+            "resets_in": seconds_text(rate_limit.reset_at - time.time())
+            if rate_limit.reset_at
+            else None,
             "stats": stats,
             "chart": calls_chart(stats) if stats is not None else None,
             "can_manage": membership.has_role(Role.ADMIN),

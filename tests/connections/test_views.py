@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -187,6 +188,8 @@ def test_the_detail_page_charts_the_vendor_calls_of_the_last_hour(admin_client, 
     )
     admin_client.post("/t/ops/connections/parallax/test/", HTTP_HX_REQUEST="true")
     page = admin_client.get("/t/ops/connections/parallax/").text
+    assert re.search(r"\d+ of 100 requests left, resets in \d+ (s|min)", page)
+    assert '<span class="badge ok">ok now</span>' in page or "seconds ago</span>" in page
     assert "<dt>Calls</dt><dd>1</dd>" in page
     assert "<dt>Errors</dt><dd>0</dd>" in page
     assert '<rect class="bar"' in page
