@@ -31,6 +31,12 @@ class RoleForm(forms.Form):
 
 
 class InvitationForm(RoleForm):
+    """An invitation is for a viewer unless the inviter chooses otherwise (least privilege)."""
+
+    def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["role"].initial = Role.VIEWER
+
     email = forms.EmailField(
         label="E-mail address",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),

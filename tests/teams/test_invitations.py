@@ -231,3 +231,9 @@ def test_another_teams_invitation_cannot_be_revoked(as_member, invited, member_o
     stranger = member_of("stranger@example.com", Role.OWNER, in_team=other_team)
     response = as_member(stranger).post(f"/t/elsewhere/invitations/{invitation.pk}/revoke/")
     assert response.status_code == 404
+
+
+def test_the_invitation_form_suggests_the_viewer_role(as_member, owner):
+    page = as_member(owner).get("/t/ops/members/").text
+    invite_form = page[page.index('action="/t/ops/members/invite/"') :]
+    assert '<option value="viewer" selected>' in invite_form
