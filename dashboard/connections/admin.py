@@ -30,7 +30,7 @@ def secret_help(hints: Mapping[str, str], name: str) -> str:
     if name not in hints:
         return "Not set."
     ending = f" · ends in …{hints[name]}" if hints[name] else ""
-    return f"set{ending}. Leave blank to keep it."
+    return f"set{ending}. Leave blank to keep it (unless the address moves elsewhere)."
 
 
 def _spec_fields(settings: Mapping[str, str]) -> list[SpecField]:

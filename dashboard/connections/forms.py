@@ -99,7 +99,7 @@ class ConnectionForm(forms.Form):
         help_text = "Stored encrypted; never shown again."
         if stored:
             ending = f" · ends in …{hint}" if hint else ""
-            help_text = f"Set{ending}. Leave blank to keep it."
+            help_text = f"Set{ending}. Leave blank to keep it (unless the address moves elsewhere)."
         return forms.CharField(
             label=spec_field.label,
             required=not stored,
