@@ -33,7 +33,7 @@ Action = Literal["create", "update", "unchanged"]
 TOP_KEYS = frozenset({"teams"})
 TEAM_KEYS = frozenset({"name", "slug", "connections", "members"})
 CONNECTION_KEYS = frozenset(
-    {"name", "preset", "base_url", "read_only", "spec", "variables", "secrets"}
+    {"name", "preset", "base_url", "read_only", "snapshot_max_age", "spec", "variables", "secrets"}
 )
 MEMBER_KEYS = frozenset({"email", "role"})
 # Where `connection_validate`'s errors are reported, relative to the connection.
@@ -146,6 +146,16 @@ class _Reader:
         if not isinstance(value, bool):
             self.error(f"{where}.{key}", "must be true or false")
             return False
+        return value
+
+    def positive_integer(self, table: Mapping[str, Any], key: str, where: str) -> int | None:
+        """A whole number of at least 1; None when absent."""
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.error(f"{where}.{key}", "must be a whole number of at least 1")
+            return None
         return value
 
     def strings(self, table: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
@@ -289,6 +299,7 @@ def _read_settings(
         ),
         "spec_toml": reader.string(table, "spec", where),
         "read_only": reader.boolean(table, "read_only", where),
+        "snapshot_max_age": reader.positive_integer(table, "snapshot_max_age", where),
         "variables": _variable_values(
             reader, reader.strings(table, "variables", where), where, environ
         ),
@@ -309,6 +320,8 @@ def _connection_change(
         "read_only": existing.read_only,
         "variables": existing.variables,
     }
+    if settings["snapshot_max_age"] is not None:
+        stored["snapshot_max_age"] = existing.snapshot_max_age
     differs = [key for key, value in stored.items() if settings[key] != value]
     try:
         if existing.decrypted_secrets() != settings["secrets"]:

@@ -146,6 +146,27 @@ def test_changed_secret_and_settings_are_updated_by_name_only(write, ops_user, m
     assert ConnectionTokenStore(linkit.pk).load() is None
 
 
+def test_the_snapshot_max_age_is_set_when_given_and_kept_when_not(write, ops_user, settings):
+    path = write(FILE)
+    provision_file(path, environ=ENVIRON)
+    assert (
+        Connection.objects.get(name="Linkit").snapshot_max_age == settings.SNAPSHOT_MAX_AGE_MINUTES
+    )
+    path.write_text(
+        path.read_text().replace("read_only = true", "read_only = true\nsnapshot_max_age = 15")
+    )
+    changes = provision_file(path, environ=ENVIRON)
+    assert [str(change) for change in changes if change.action == "update"] == [
+        "update connection ops/Linkit (snapshot_max_age)"
+    ]
+    linkit = Connection.objects.get(name="Linkit")
+    assert linkit.snapshot_max_age == 15
+    path.write_text(path.read_text().replace("\nsnapshot_max_age = 15", ""))
+    provision_file(path, environ=ENVIRON)
+    linkit.refresh_from_db()
+    assert linkit.snapshot_max_age == 15, "absent from the file: left as it is"
+
+
 def test_member_role_is_updated(write, ops_user):
     provision_file(write(FILE), environ=ENVIRON)
     changes = provision_file(
@@ -213,6 +234,11 @@ def invalid(write, text, environ=ENVIRON):
             lambda text: text.replace('name = "Linkit"', 'name = "' + "L" * 101 + '"'),
             "teams[ops].connections[" + "L" * 101 + "].name",
             "At most 100 characters",
+        ),
+        (
+            lambda text: text.replace("read_only = true", "read_only = true\nsnapshot_max_age = 0"),
+            "teams[ops].connections[Linkit].snapshot_max_age",
+            "must be a whole number of at least 1",
         ),
         (
             lambda text: text.replace('role = "admin"', 'role = "king"'),
