@@ -305,3 +305,8 @@ SNAPSHOT_HEARTBEAT_TIMEOUT = env.int("SNAPSHOT_HEARTBEAT_TIMEOUT", default=300)
 SNAPSHOT_MAX_RESUMES = env.int("SNAPSHOT_MAX_RESUMES", default=3)
 # Longest wait for the shared rate budget during a snapshot or a live export, per request.
 SNAPSHOT_RATE_LIMIT_MAX_WAIT = env.float("SNAPSHOT_RATE_LIMIT_MAX_WAIT", default=120.0)
+# A live export (streamed by a web worker) waits at most this long for the rate budget at a
+# time, and is refused beyond EXPORT_LIVE_MAX_RECORDS records: larger ones come from a
+# snapshot or `manage.py export`.
+EXPORT_RATE_LIMIT_MAX_WAIT = env.float("EXPORT_RATE_LIMIT_MAX_WAIT", default=20.0)
+EXPORT_LIVE_MAX_RECORDS = env.int("EXPORT_LIVE_MAX_RECORDS", default=10_000)

@@ -18,9 +18,12 @@ from typing import Any
 
 from django.http import QueryDict
 
+from dashboard.audit.models import Outcome
+from dashboard.audit.services import audit_record
 from dashboard.browse.columns import default_columns, label
 from dashboard.browse.query import ListingQuery
 from dashboard.browse.selectors import Source
+from dashboard.teams.models import Team
 
 from .selectors import in_vendor_order, snapshot_rows, table_snapshot
 from .services import walking_source
@@ -59,16 +62,22 @@ def csv_cell(value: Any) -> str:
 
 
 def plan_export(
-    *, source: Source, params: QueryDict, saved_columns: Sequence[str] | None = None
+    *,
+    source: Source,
+    params: QueryDict,
+    saved_columns: Sequence[str] | None = None,
+    max_wait: float,
+    live_limit: int | None = None,
 ) -> Export:
-    """The export of the table view `params` describes; raises ExportRefused."""
+    """The export of the table view `params` describes; raises ExportRefused. A live export
+    waits up to `max_wait` seconds for the rate budget at a time, and is refused when the
+    vendor counts more than `live_limit` records."""
     state = table_snapshot(connection=source.connection, resource=source.resource.name)
     serving = state.serving
-    live = walking_source(connection=source.connection, resource=source.resource.name)
     query = ListingQuery(
         params,
-        client=live.client,
-        resource=live.resource,
+        client=source.client,
+        resource=source.resource,
         saved_columns=saved_columns,
         whole_collection=serving is not None,
     )
@@ -92,6 +101,7 @@ def plan_export(
                 "to export the whole collection sorted that way, or export it unsorted."
             )
         request = query.vendor_request()
+        live = walking_source(source=source, max_wait=max_wait)
         pages = live.client.iter_pages(
             live.resource.name,
             sort=request.sort,
@@ -99,6 +109,11 @@ def plan_export(
             search=request.search,
         )
         first = next(pages)
+        if live_limit is not None and (first.total or 0) > live_limit:
+            raise ExportRefused(
+                f"The vendor counts {first.total:,} records, more than a live export streams "
+                f"({live_limit:,}): take a snapshot and export it, or use manage.py export."
+            )
         rest = (record for listing in pages for record in query.refine(listing.records))
         records = itertools.chain(query.refine(first.records), rest)
         refined = bool(query.page_filters()) or (bool(query.search) and not query.vendor_searches)
@@ -108,6 +123,32 @@ def plan_export(
     return Export(
         columns=columns, records=itertools.chain(sample, records), origin=origin, total=total
     )
+
+
+def audit_export(
+    export: Export, *, fmt: str, actor: Any, team: Team, source: Source, target: str
+) -> Callable[[int, bool], None]:
+    """The `finished` callback of `stream` that writes the export's audit entry."""
+
+    def finished(count: int, complete: bool) -> None:
+        audit_record(
+            actor=actor,
+            team=team,
+            action="records.export",
+            target=target,
+            outcome=Outcome.OK if complete else Outcome.FAILED,
+            connection=source.connection,
+            resource=source.resource.name,
+            details={
+                "format": fmt,
+                "origin": export.origin,
+                "records": count,
+                "columns": export.columns,
+                "complete": complete,
+            },
+        )
+
+    return finished
 
 
 class _Line:

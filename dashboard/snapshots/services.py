@@ -142,7 +142,10 @@ def snapshot_run(*, snapshot_id: int) -> None:
     # Pages stored and no next one: the last page was stored before the worker stopped.
     walked = snapshot.pages > 0 and not snapshot.next_cursor
     try:
-        source = walking_source(connection=snapshot.connection, resource=snapshot.resource)
+        source = walking_source(
+            source=source_for(connection=snapshot.connection, resource=snapshot.resource),
+            max_wait=settings.SNAPSHOT_RATE_LIMIT_MAX_WAIT,
+        )
         pages = source.client.iter_pages(
             snapshot.resource, page_size=snapshot.page_size, cursor=snapshot.next_cursor or None
         )
@@ -174,14 +177,11 @@ def _requeue(snapshot: Snapshot) -> None:
     take_snapshot.enqueue(snapshot.pk)
 
 
-def walking_source(*, connection: Connection, resource: str) -> Source:
-    """The resource with a client that waits for the rate budget as long as a walk over a
-    whole collection may (a snapshot, a live export); a table page fails fast instead."""
-    source = source_for(connection=connection, resource=resource)
-    client = connection_client(
-        connection=connection, rate_limit_max_wait=settings.SNAPSHOT_RATE_LIMIT_MAX_WAIT
-    )
-    return Source(connection=connection, client=client, resource=source.resource)
+def walking_source(*, source: Source, max_wait: float) -> Source:
+    """`source` with a client that waits up to `max_wait` seconds for the rate budget, as a
+    walk over a whole collection may (a snapshot, an export); a table page fails fast."""
+    client = connection_client(connection=source.connection, rate_limit_max_wait=max_wait)
+    return Source(connection=source.connection, client=client, resource=source.resource)
 
 
 def _store_page(snapshot: Snapshot, source: Source, listing: Listing) -> bool:

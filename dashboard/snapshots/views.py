@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from dashboard.audit.models import Outcome
 from dashboard.audit.services import audit_record
 from dashboard.browse import selectors as browse_selectors
 from dashboard.browse.selectors import Source, SourceUnavailable
@@ -24,7 +24,7 @@ from dashboard.teams.models import Membership, Role
 from dashboard.teams.permissions import team_view
 
 from . import services
-from .exports import FORMATS, ExportRefused, plan_export, stream
+from .exports import FORMATS, ExportRefused, audit_export, plan_export, stream
 from .models import Snapshot
 from .progress import panel
 from .selectors import table_snapshot
@@ -136,30 +136,25 @@ def export_view(
         user=request.user, connection=source.connection, resource=source.resource.name
     )
     try:
-        export = plan_export(source=source, params=request.GET, saved_columns=saved)
+        export = plan_export(
+            source=source,
+            params=request.GET,
+            saved_columns=saved,
+            max_wait=settings.EXPORT_RATE_LIMIT_MAX_WAIT,
+            live_limit=settings.EXPORT_LIVE_MAX_RECORDS,
+        )
     except ExportRefused as refusal:
         return _refused(request, source, str(refusal), status=409)
     except VendorError as error:
         return _refused(request, source, describe_error(error), status=502)
-    view = request.get_full_path()
-
-    def finished(count: int, complete: bool) -> None:
-        audit_record(
-            actor=request.user,
-            team=membership.team,
-            action="records.export",
-            target=view,
-            outcome=Outcome.OK if complete else Outcome.FAILED,
-            connection=source.connection,
-            resource=source.resource.name,
-            details={
-                "format": format,
-                "origin": export.origin,
-                "records": count,
-                "columns": export.columns,
-                "complete": complete,
-            },
-        )
+    finished = audit_export(
+        export,
+        fmt=format,
+        actor=request.user,
+        team=membership.team,
+        source=source,
+        target=request.get_full_path(),
+    )
 
     response = StreamingHttpResponse(
         stream(export, format, finished=finished), content_type=FORMATS[format]

@@ -203,3 +203,18 @@ def test_a_snapshot_export_has_the_live_exports_columns_in_the_same_order(
     from_snapshot = body(viewer_client.get(export_url(connection, "inventory", "csv")))
     assert AuditEntry.objects.filter(details__origin="snapshot").exists()
     assert from_snapshot.splitlines()[0] == live.splitlines()[0]
+
+
+def test_a_live_export_larger_than_the_web_limit_is_refused_with_advice(
+    viewer_client, connection_to, settings
+):
+    settings.EXPORT_LIVE_MAX_RECORDS = 10
+    connection = connection_to("linkit")
+    response = viewer_client.get(export_url(connection, "products", "csv"))
+    assert response.status_code == 409
+    assert "more than a live export streams (10)" in response.content.decode()
+    assert "take a snapshot" in response.content.decode()
+    take(connection, "products")
+    from_snapshot = viewer_client.get(export_url(connection, "products", "csv"))
+    assert from_snapshot.status_code == 200, "a snapshot exports whatever its size"
+    assert len(body(from_snapshot).splitlines()) > 10

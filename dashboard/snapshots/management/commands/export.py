@@ -10,19 +10,24 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404, QueryDict
 
-from dashboard.audit.models import Outcome
-from dashboard.audit.services import audit_record
 from dashboard.browse.query import COLUMNS_VAR, FILTER_PREFIX, SEARCH_VAR, SORT_VAR
-from dashboard.browse.selectors import SourceUnavailable, source_for
+from dashboard.browse.selectors import SourceUnavailable, column_preference_for, source_for
 from dashboard.connections.selectors import connection_for
 from dashboard.connections.services import describe_error
 from dashboard.connectors.errors import VendorError
 from dashboard.core.cli import add_query_arguments
-from dashboard.snapshots.exports import FORMATS, ExportRefused, plan_export, stream
+from dashboard.snapshots.exports import (
+    FORMATS,
+    ExportRefused,
+    audit_export,
+    plan_export,
+    stream,
+)
 from dashboard.teams.permissions import membership_for
 
 
@@ -60,7 +65,14 @@ class Command(BaseCommand):
             raise CommandError(exc.detail, returncode=2) from None
         params = self._params(options)
         try:
-            export = plan_export(source=source, params=params)
+            export = plan_export(
+                source=source,
+                params=params,
+                saved_columns=column_preference_for(
+                    user=user, connection=connection, resource=source.resource.name
+                ),
+                max_wait=settings.SNAPSHOT_RATE_LIMIT_MAX_WAIT,
+            )
         except ExportRefused as exc:
             raise CommandError(str(exc), returncode=2) from None
         except VendorError as exc:
@@ -68,23 +80,12 @@ class Command(BaseCommand):
         fmt = options["format"]
         view = f"manage.py export {options['resource']}?{params.urlencode()}"
 
+        audit = audit_export(
+            export, fmt=fmt, actor=user, team=membership.team, source=source, target=view
+        )
+
         def finished(count: int, complete: bool) -> None:
-            audit_record(
-                actor=user,
-                team=membership.team,
-                action="records.export",
-                target=view[:300],
-                outcome=Outcome.OK if complete else Outcome.FAILED,
-                connection=connection,
-                resource=source.resource.name,
-                details={
-                    "format": fmt,
-                    "origin": export.origin,
-                    "records": count,
-                    "columns": export.columns,
-                    "complete": complete,
-                },
-            )
+            audit(count, complete)
             self.stderr.write(f"records={count} origin={export.origin} complete={complete}")
 
         output = (
