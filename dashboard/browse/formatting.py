@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -193,3 +193,9 @@ def _table(records: list[dict[str, Any]], depth: int) -> Node:
         tuple(node(record.get(column), depth + 1) for column in columns) for record in records
     )
     return Node(kind="table", columns=columns, rows=rows)
+
+
+def record_id_of(record: Mapping[str, Any], id_field: str) -> str:
+    """A record's id as text, the same everywhere (tables, snapshots, edits, the audit
+    trail); "" when the vendor gave none (absent or null)."""
+    return plain_text(record.get(id_field))

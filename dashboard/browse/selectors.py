@@ -8,7 +8,6 @@ a failure there is what the connection pages show as the last error.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -149,12 +148,6 @@ def page_for(*, source: Source, request: VendorRequest, refresh: bool = False) -
 def has_own_page(record_id: str) -> bool:
     """Whether a record id can be one segment of a dashboard URL (its record page)."""
     return bool(record_id) and "/" not in record_id and record_id not in DOT_SEGMENTS
-
-
-def record_id_of(record: Mapping[str, Any], id_field: str) -> str:
-    """A record's id as text; "" when the vendor gave none (absent or null)."""
-    value = record.get(id_field)
-    return "" if value is None else str(value)
 
 
 def vendor_record_id(record_id: str) -> str:

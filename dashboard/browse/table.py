@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from dashboard.connectors.client import Listing
 
 from .columns import available_columns, default_columns, label, sample
-from .formatting import Cell, cell, plain_text
+from .formatting import Cell, cell, record_id_of
 from .query import ListingQuery
 
 PAGE_WINDOW = 2
@@ -160,7 +160,7 @@ def _row(
     record_url: Callable[[str], str | None],
     edit_url: Callable[[str], str | None] | None,
 ) -> Row:
-    record_id = plain_text(record.get(id_field))
+    record_id = record_id_of(record, id_field)
     return Row(
         record_id=record_id,
         url=record_url(record_id) if record_id else None,

@@ -26,7 +26,8 @@ from django.db import transaction
 from dashboard.audit.models import Outcome
 from dashboard.audit.services import audit_record
 from dashboard.browse.cache import invalidate_resource
-from dashboard.browse.selectors import Source, record_id_of, vendor_record_id
+from dashboard.browse.formatting import record_id_of
+from dashboard.browse.selectors import Source, vendor_record_id
 from dashboard.connections.services import describe_error
 from dashboard.connectors.errors import VendorError
 from dashboard.snapshots.services import snapshot_record_removed, snapshot_record_saved

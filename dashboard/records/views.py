@@ -21,14 +21,8 @@ from django.views.decorators.http import require_http_methods
 
 from dashboard.browse.banners import Banner, unavailable_banner
 from dashboard.browse.columns import display_name
-from dashboard.browse.formatting import node, user_timezone
-from dashboard.browse.selectors import (
-    Source,
-    SourceUnavailable,
-    has_own_page,
-    record_id_of,
-    source_for,
-)
+from dashboard.browse.formatting import node, record_id_of, user_timezone
+from dashboard.browse.selectors import Source, SourceUnavailable, has_own_page, source_for
 from dashboard.connections.models import Connection
 from dashboard.connections.selectors import connection_for
 from dashboard.connectors.errors import VendorError

@@ -21,7 +21,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from dashboard.browse.formatting import plain_text
+from dashboard.browse.formatting import record_id_of
 from dashboard.browse.selectors import Source, source_for
 from dashboard.connections.models import Connection
 from dashboard.connections.services import connection_client, describe_error
@@ -221,15 +221,16 @@ def _insert(snapshot: Snapshot, id_field: str, records: list[dict[str, Any]]) ->
     rows: dict[str, SnapshotRecord] = {}
     for offset, record in enumerate(records):
         position = snapshot.records + offset
-        record_id = plain_text(record.get(id_field)) or f"#{position}"
+        record_id = record_id_of(record, id_field) or f"#{position}"
         rows[record_id] = _row(snapshot, position, record_id, record)
+    seen_before = SnapshotRecord.objects.filter(snapshot=snapshot, record_id__in=rows).count()
     SnapshotRecord.objects.bulk_create(
         list(rows.values()),
         update_conflicts=True,
         unique_fields=["snapshot", "record_id"],
         update_fields=["data", "numbers", "texts", "search"],
     )
-    return SnapshotRecord.objects.filter(snapshot=snapshot).count()
+    return snapshot.records + len(rows) - seen_before
 
 
 def _row(
@@ -273,7 +274,7 @@ def snapshot_record_saved(
 ) -> None:
     """A record created or changed through the dashboard: its copy in the snapshots of the
     resource changes at once (a new record joins a complete snapshot at the end)."""
-    record_id = plain_text(record.get(id_field))
+    record_id = record_id_of(record, id_field)
     if not record_id:
         return
     for snapshot in _copies(connection, resource):

@@ -5,12 +5,20 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
-from dashboard.browse.selectors import has_own_page, record_id_of, vendor_record_id
+from dashboard.browse.formatting import record_id_of
+from dashboard.browse.selectors import has_own_page, vendor_record_id
 
 
 @pytest.mark.parametrize(
     ("record", "expected"),
-    [({"id": 0}, "0"), ({"id": 17}, "17"), ({"id": "ab"}, "ab"), ({"id": None}, ""), ({}, "")],
+    [
+        ({"id": 0}, "0"),
+        ({"id": 17}, "17"),
+        ({"id": "ab"}, "ab"),
+        ({"id": True}, "true"),
+        ({"id": None}, ""),
+        ({}, ""),
+    ],
 )
 def test_a_missing_or_null_id_is_empty_not_none(record, expected):
     assert record_id_of(record, "id") == expected
