@@ -575,30 +575,30 @@ def connection_test(
     return result
 
 
-def rate_limit_state(*, connection: Connection) -> RateLimitSnapshot:
-    """The shared budget of the connection's vendor account, without calling the vendor
-    (empty when the credentials or settings are unusable)."""
+@dataclass(frozen=True)
+class VendorState:
+    """What the dashboard knows about a connection's vendor account without calling it."""
+
+    rate_limit: RateLimitSnapshot
+    stats: StatsSummary | None
+
+
+def vendor_state(*, connection: Connection) -> VendorState:
+    """The shared rate budget and the last hour's call statistics of the connection's vendor
+    account (empty when the credentials or settings are unusable)."""
     try:
         spec = connection_spec(connection=connection)
     except (CredentialsUnreadable, SpecError):
-        return RateLimitSnapshot()
+        return VendorState(rate_limit=RateLimitSnapshot(), stats=None)
+    cache = caches["default"]
     budget = Budget(
-        cache=caches["default"],
+        cache=cache,
         key=account_key(spec),
         spec=spec.rate_limit,
         max_wait=settings.VENDOR_RATE_LIMIT_MAX_WAIT,
     )
-    return budget.state()
-
-
-def vendor_stats(*, connection: Connection) -> StatsSummary | None:
-    """Calls, errors, 429s and latency percentiles of the last hour (None when the
-    connection's settings are unusable)."""
-    try:
-        spec = connection_spec(connection=connection)
-    except (CredentialsUnreadable, SpecError):
-        return None
-    return VendorStats(cache=caches["default"], account=account_key(spec)).summary()
+    stats = VendorStats(cache=cache, account=account_key(spec)).summary()
+    return VendorState(rate_limit=budget.state(), stats=stats)
 
 
 # --- key rotation ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from dashboard.audit.models import Outcome
 from dashboard.audit.services import audit_record
-from dashboard.browse.banners import seconds_text
+from dashboard.browse.banners import budget_for
 from dashboard.connectors.spec import SpecError
 from dashboard.teams.forms import ConnectionAccessForm
 from dashboard.teams.models import Membership, Role
@@ -45,19 +45,16 @@ def connection_detail(
     request: HttpRequest, connection: str, *, membership: Membership
 ) -> HttpResponse:
     item = connection_for(user=request.user, team=membership.team, slug=connection)
-    stats = services.vendor_stats(connection=item)
-    rate_limit = services.rate_limit_state(connection=item)
+    vendor = services.vendor_state(connection=item)
     return render(
         request,
         "connections/detail.html",
         {
             "connection": item,
-            "rate_limit": rate_limit,
-            "resets_in": seconds_text(rate_limit.reset_at - time.time())
-            if rate_limit.reset_at
-            else None,
-            "stats": stats,
-            "chart": calls_chart(stats) if stats is not None else None,
+            "rate_limit": vendor.rate_limit,
+            "resets_in": budget_for(vendor.rate_limit, error=None, now=time.time()).resets_in,
+            "stats": vendor.stats,
+            "chart": calls_chart(vendor.stats) if vendor.stats is not None else None,
             "can_manage": membership.has_role(Role.ADMIN),
         },
     )

@@ -48,7 +48,7 @@ def test_success_reports_the_total_and_the_budget(team, vendor, caplog):
     assert stored.last_success_at is not None
     assert stored.last_error_at is None
     assert SECRET not in caplog.text
-    state = services.rate_limit_state(connection=connection)
+    state = services.vendor_state(connection=connection).rate_limit
     assert (state.limit, state.remaining) == (100, 99)
     assert len(vendor.requests) == 1
 
