@@ -55,11 +55,12 @@ class VendorStats:
         return f"vstats:{self._account}:{minute}:{name}"
 
     def _bump(self, key: str) -> None:
-        self._cache.add(key, 0, TTL)
+        """One round trip in the usual case (the minute's counter exists)."""
         try:
             self._cache.incr(key)
-        except ValueError:  # expired between add and incr: start again
-            self._cache.add(key, 1, TTL)
+        except ValueError:  # the first call of this minute (or two racing to be first)
+            if not self._cache.add(key, 1, TTL):
+                self._cache.incr(key)
 
     def record(self, *, status: int | None, duration_ms: float) -> None:
         minute = int(self._clock() // 60)
