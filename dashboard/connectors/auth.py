@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import httpx
 from pydantic import SecretStr
 
-from .redaction import register_secrets
+from .redaction import register_tokens
 from .spec import (
     BasicAuth,
     BearerKeyAuth,
@@ -221,7 +221,7 @@ class TokenAuth(_SyncAuth):
         self._clock = clock
 
     def sync_auth_flow(self, request: httpx.Request) -> Flow[None]:
-        tokens = self._store.load()
+        tokens = self._load()
         if tokens is None or self._expiring(tokens):
             tokens = yield from self._renew(request, rejected=None)
             if tokens is None:
@@ -232,6 +232,13 @@ class TokenAuth(_SyncAuth):
         tokens = yield from self._renew(request, rejected=tokens.access)
         if tokens is not None:
             yield self._authorise(request, tokens)
+
+    def _load(self) -> Tokens | None:
+        """The stored tokens (another process may have obtained them), known to redaction."""
+        tokens = self._store.load()
+        if tokens is not None:
+            register_tokens(filter(None, (tokens.access, tokens.refresh)))
+        return tokens
 
     def _authorise(self, request: httpx.Request, tokens: Tokens) -> httpx.Request:
         request.headers[self._settings.header] = f"{self._settings.scheme} {tokens.access}"
@@ -246,7 +253,7 @@ class TokenAuth(_SyncAuth):
         `rejected` is the access token the vendor just answered 401 to, if any.
         """
         with self._lock():
-            current = self._store.load()
+            current = self._load()
             if current and current.access != rejected and not self._expiring(current):
                 return current
             tokens = None
@@ -299,7 +306,7 @@ class TokenAuth(_SyncAuth):
             refresh=refresh if isinstance(refresh, str) and refresh else fallback,
             expires_at=self._clock() + expires_in,
         )
-        register_secrets(filter(None, (tokens.access, tokens.refresh)))
+        register_tokens(filter(None, (tokens.access, tokens.refresh)))
         return tokens
 
 

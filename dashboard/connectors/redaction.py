@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
 MIN_LENGTH = 4
+# Login tokens come and go: only the most recent are kept (a log line could quote one that
+# is still valid); credentials stay for the life of the process.
+MAX_TOKENS = 256
 _SECRETS: set[str] = set()
+_TOKENS: OrderedDict[str, None] = OrderedDict()
 _LOCK = threading.Lock()
 _PATTERN: re.Pattern[str] | None = None
 
@@ -24,14 +29,29 @@ CREDENTIAL_SHAPES = re.compile(
 
 
 def register_secrets(values: Iterable[str]) -> None:
-    global _PATTERN
+    """Credentials, hidden from every log line from now on."""
     fresh = {value for value in values if len(value) >= MIN_LENGTH} - _SECRETS
-    if not fresh:
-        return
-    with _LOCK:
-        _SECRETS.update(fresh)
-        ordered = sorted(_SECRETS, key=len, reverse=True)
-        _PATTERN = re.compile("|".join(re.escape(value) for value in ordered))
+    if fresh:
+        with _LOCK:
+            _SECRETS.update(fresh)
+            _compile()
+
+
+def register_tokens(values: Iterable[str]) -> None:
+    """Tokens a login or refresh obtained; the oldest are forgotten past `MAX_TOKENS`."""
+    fresh = [value for value in values if len(value) >= MIN_LENGTH and value not in _TOKENS]
+    if fresh:
+        with _LOCK:
+            _TOKENS.update(dict.fromkeys(fresh))
+            while len(_TOKENS) > MAX_TOKENS:
+                _TOKENS.popitem(last=False)
+            _compile()
+
+
+def _compile() -> None:
+    global _PATTERN
+    ordered = sorted(_SECRETS | set(_TOKENS), key=len, reverse=True)
+    _PATTERN = re.compile("|".join(re.escape(value) for value in ordered))
 
 
 def redact_registered(text: str) -> str:
