@@ -112,9 +112,12 @@ class FencedTransport(httpx.HTTPTransport):
     def __init__(self, *, allow_private: bool) -> None:
         super().__init__()
         if not allow_private:
+            limits = httpx.Limits()  # httpx's defaults, as `super()` used them
             self._pool = httpcore.ConnectionPool(
                 ssl_context=httpx.create_ssl_context(),
-                max_connections=httpx.Limits().max_connections,
+                max_connections=limits.max_connections,
+                max_keepalive_connections=limits.max_keepalive_connections,
+                keepalive_expiry=limits.keepalive_expiry,
                 network_backend=_PublicOnlyBackend(),
             )
 
