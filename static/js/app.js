@@ -25,9 +25,10 @@
       box.hidden = false;
     }
   }
-  document.addEventListener("htmx:beforeRequest", function () {
+  // A new request the user made clears the message; a part of the page polling does not.
+  document.addEventListener("htmx:beforeRequest", function (event) {
     var box = problemBox();
-    if (box) {
+    if (box && event.detail.requestConfig && event.detail.requestConfig.triggeringEvent) {
       box.hidden = true;
     }
   });

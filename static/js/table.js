@@ -16,16 +16,21 @@
     return document.getElementById("table");
   }
 
-  // Tell assistive technology while the table is being replaced.
-  document.addEventListener("htmx:beforeRequest", function () {
+  // Tell assistive technology while the table is being replaced (not while other parts of
+  // the page, such as a snapshot's progress, refresh themselves).
+  function replacesTable(event) {
+    var target = event.detail.target;
+    return target && target.id === "table";
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
     var region = table();
-    if (region) {
+    if (region && replacesTable(event)) {
       region.setAttribute("aria-busy", "true");
     }
   });
-  document.addEventListener("htmx:afterRequest", function () {
+  document.addEventListener("htmx:afterRequest", function (event) {
     var region = table();
-    if (region) {
+    if (region && replacesTable(event)) {
       region.removeAttribute("aria-busy");
     }
   });
