@@ -116,16 +116,29 @@ class Finished:
     peak_rss_mb: float
 
 
+# Runs the command given in its arguments and prints its peak RSS (KiB). The kernel keeps a
+# process's high-water mark across fork and exec, so a command started by the bench itself
+# would report at least the bench's own size; started by this small process, it reports its own.
+PEAK_RSS = """
+import resource, subprocess, sys
+finished = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(finished.returncode)
+"""
+
+
 def run_measured(command: Sequence[str], environ: dict[str, str]) -> Finished:
     """Run `command` from the project's folder and measure its wall time and maximum RSS."""
     started = time.monotonic()
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    process = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, *command],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
     )
-    errors = process.stderr.read() if process.stderr else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return Finished(process.returncode, errors, time.monotonic() - started, usage.ru_maxrss / 1024)
+    seconds = time.monotonic() - started
+    return Finished(process.returncode, process.stderr, seconds, int(process.stdout) / 1024)
 
 
 class Dashboard:
