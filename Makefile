@@ -51,8 +51,8 @@ $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt --group bench
 	@touch $(BENCH_STAMP)
 
-## bench: measure the dashboard against the simulators (needs Redis and Chromium); writes
-## bench/results/latest.md and latest.json
+## bench: measure the dashboard against the simulators (needs Redis, PostgreSQL and
+## Chromium); writes bench/results/latest.md and latest.json
 bench: $(BENCH_STAMP) chromium
 	$(PY) -m bench
 

@@ -1,7 +1,8 @@
 """`python -m bench` (`make bench`): run the measurements and write the report.
 
 Every section is measured in one run: simulators in their own processes, the dashboard as
-`make serve` runs it (gunicorn, Redis), then `manage.py fetch --all`. The report is
+`make serve` runs it (gunicorn, Redis), then `manage.py fetch --all`, then snapshots taken by
+`manage.py db_worker` and read back on SQLite and PostgreSQL. The report is
 `bench/results/latest.md` and `latest.json` (or `--out`).
 """
 
@@ -22,12 +23,14 @@ import redis
 
 from dashboard.simulators.process import SimulatorProcess
 
-from . import closing, concurrent, fixes, overhead, traversal, weight
+from . import closing, concurrent, fixes, overhead, snapshots, traversal, weight
 from .report import Section, as_json, render_markdown
 from .server import REDIS_URL, ROOT, Connection, Dashboard, dashboard
 from .vendors import VENDORS, secrets_for, variables_for
 
-SECTIONS = ("overhead", "concurrent", "traversal", "weight")
+SECTIONS = ("overhead", "concurrent", "traversal", "weight", "snapshots")
+# The report's order: section 5 (profile and fixes) follows from section 1's figures.
+ORDER = ("overhead", "concurrent", "traversal", "weight", "fixes", "snapshots")
 RAISED_LIMIT = 1_000_000  # per minute: the overhead runs must never wait for a budget
 BUDGET_CONNECTION = "budget-linkit"
 
@@ -57,7 +60,7 @@ def _served(
             for preset in presets
         ]
         budgeted = stack.enter_context(SimulatorProcess("linkit", records=10_000))
-        raised = f"[rate_limit]\nrequests = {RAISED_LIMIT}\nwindow = 60\n"
+        raised = traversal.rate_limit_toml(RAISED_LIMIT, 60)
         connections = [_connection(item.vendor, item, raised) for item in fast]
         connections.append(_connection(BUDGET_CONNECTION, budgeted, ""))
         yield stack.enter_context(dashboard(connections)), fast, budgeted
@@ -112,8 +115,10 @@ def main() -> None:
                 )
     if "traversal" in args.sections:
         sections.append(traversal.run(args.presets))
-    sections.sort(key=lambda section: SECTIONS.index(section.key))
+    if "snapshots" in args.sections:
+        sections.append(snapshots.run())
     sections.extend(fixes.run(item) for item in list(sections) if item.key == "overhead")
+    sections.sort(key=lambda section: ORDER.index(section.key))
     sections.append(closing.run(sections))
     meta = _meta(started) | {"load_average_at_start": [round(value, 2) for value in load]}
     args.out.mkdir(parents=True, exist_ok=True)
@@ -121,8 +126,7 @@ def main() -> None:
         f"Measured {meta['date']} at commit `{meta['commit']}` on {meta['cpus']} CPUs, "
         f"Python {meta['python']}, in {meta['seconds']} s; load average at the start "
         f"{', '.join(map(str, meta['load_average_at_start']))}. Regenerate with `make bench`.",
-        "Each numbered section is one module of `bench/` returning a `report.Section`; further "
-        "measurements (snapshots, exports) are added as sections of their own.",
+        "Each numbered section is one module of `bench/` returning a `report.Section`.",
     ]
     (args.out / "latest.md").write_text(render_markdown("Benchmarks", preface, sections))
     (args.out / "latest.json").write_text(json.dumps(as_json(meta, sections), indent=2) + "\n")

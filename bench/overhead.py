@@ -31,7 +31,7 @@ FRESH = "Fetched just now"
 HTMX = {"HX-Request": "true"}
 
 
-def _timed(get: Callable[[], httpx.Response], expect: str | None, absent: str | None) -> float:
+def timed(get: Callable[[], httpx.Response], expect: str | None, absent: str | None) -> float:
     started = time.perf_counter()
     response = get()
     elapsed = (time.perf_counter() - started) * 1000
@@ -56,12 +56,12 @@ def measure(
     timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
     with closing(raw_client(simulator)) as vendor_client, closing(dashboard.signed_in()) as browser:
         kinds: dict[str, Callable[[], float]] = {
-            "raw": lambda: _timed(lambda: vendor_client.get(vendor.path, params=raw), None, None),
-            "partial": lambda: _timed(
+            "raw": lambda: timed(lambda: vendor_client.get(vendor.path, params=raw), None, None),
+            "partial": lambda: timed(
                 lambda: browser.get(table, params=fresh, headers=HTMX), FRESH, None
             ),
-            "page": lambda: _timed(lambda: browser.get(table, params=fresh), FRESH, None),
-            "cached": lambda: _timed(
+            "page": lambda: timed(lambda: browser.get(table, params=fresh), FRESH, None),
+            "cached": lambda: timed(
                 lambda: browser.get(table, params=size, headers=HTMX), "Fetched", FRESH
             ),
         }

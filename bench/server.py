@@ -27,6 +27,7 @@ REDIS_URL = "redis://127.0.0.1:6379/10"
 WORKERS = 4
 TEAM = "bench"
 SESSION_COOKIE = "sessionid"
+CSRF_COOKIE = "csrftoken"
 EMAIL = "bench@example.com"
 
 SETUP = """
@@ -65,8 +66,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def production_environ(folder: Path) -> dict[str, str]:
-    """Production settings for a throw-away deployment in `folder` (plain HTTP on loopback)."""
+def production_environ(folder: Path, database_url: str | None = None) -> dict[str, str]:
+    """Production settings for a throw-away deployment in `folder` (plain HTTP on loopback),
+    on a SQLite file there unless `database_url` names another database."""
     inherited = {
         key: value
         for key, value in os.environ.items()
@@ -74,7 +76,7 @@ def production_environ(folder: Path) -> dict[str, str]:
     }
     return inherited | {
         "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{folder / 'db.sqlite3'}",
         "REDIS_URL": REDIS_URL,
         "CACHE_KEY_PREFIX": "bench",
         "SECRET_KEY": secrets.token_urlsafe(48),
@@ -89,12 +91,65 @@ def production_environ(folder: Path) -> dict[str, str]:
     }
 
 
-class Dashboard:
-    """A running deployment: its URL and a way to sign in."""
+def run_script(environ: dict[str, str], script: str, given: object) -> str:
+    """Run `script` (Python with Django set up by it) in the deployment's settings, with
+    `given` as JSON on its standard input; its standard output."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(given),
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        env=environ | {"LOG_LEVEL": "WARNING"},
+        check=True,
+        timeout=120,
+    ).stdout
 
-    def __init__(self, url: str, password: str) -> None:
+
+@dataclass(frozen=True)
+class Finished:
+    """A process run to its end: exit status, standard error, wall time, peak memory."""
+
+    returncode: int
+    errors: str
+    seconds: float
+    peak_rss_mb: float
+
+
+# Runs the command given in its arguments and prints its peak RSS (KiB). The kernel keeps a
+# process's high-water mark across fork and exec, so a command started by the bench itself
+# would report at least the bench's own size; started by this small process, it reports its own.
+PEAK_RSS = """
+import resource, subprocess, sys
+finished = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(finished.returncode)
+"""
+
+
+def run_measured(command: Sequence[str], environ: dict[str, str]) -> Finished:
+    """Run `command` from the project's folder and measure its wall time and maximum RSS."""
+    started = time.monotonic()
+    process = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, *command],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.monotonic() - started
+    return Finished(process.returncode, process.stderr, seconds, int(process.stdout) / 1024)
+
+
+class Dashboard:
+    """A running deployment: its URL, its settings (`environ`, for commands and workers
+    beside it), the gunicorn master's process id and a way to sign in."""
+
+    def __init__(self, url: str, password: str, environ: dict[str, str], pid: int) -> None:
         self.url = url
         self._password = password
+        self.environ = environ
+        self.pid = pid
 
     def table_path(self, connection: str, resource: str) -> str:
         return f"/t/{TEAM}/c/{connection}/{resource}/"
@@ -118,6 +173,10 @@ class Dashboard:
             raise RuntimeError(f"signing in failed with status {answer.status_code}")
         return client
 
+    def csrf_headers(self, client: httpx.Client) -> dict[str, str]:
+        """The headers a signed-in `client` sends with a POST, as the dashboard's forms do."""
+        return {"X-CSRFToken": client.cookies[CSRF_COOKIE], "Referer": self.url}
+
     def session(self) -> str:
         """A new signed-in session's cookie value, for the load tool's users."""
         with closing(self.signed_in()) as client:
@@ -125,12 +184,15 @@ class Dashboard:
 
 
 @contextmanager
-def dashboard(connections: Sequence[Connection], workers: int = WORKERS) -> Iterator[Dashboard]:
-    """Set up and serve the dashboard; the server's log is kept in the temporary folder."""
+def dashboard(
+    connections: Sequence[Connection], workers: int = WORKERS, database_url: str | None = None
+) -> Iterator[Dashboard]:
+    """Set up and serve the dashboard (on a new SQLite file unless `database_url` names an
+    empty database); the server's log is kept in the temporary folder."""
     redis.Redis.from_url(REDIS_URL).flushdb()
     with tempfile.TemporaryDirectory(prefix="bench-") as name:
         folder = Path(name)
-        env = production_environ(folder)
+        env = production_environ(folder, database_url)
         password = secrets.token_urlsafe(18)
         given = {
             "email": EMAIL,
@@ -138,15 +200,7 @@ def dashboard(connections: Sequence[Connection], workers: int = WORKERS) -> Iter
             "team": TEAM,
             "connections": [connection.__dict__ for connection in connections],
         }
-        subprocess.run(
-            [sys.executable, "-c", SETUP],
-            input=json.dumps(given),
-            text=True,
-            cwd=ROOT,
-            env=env | {"LOG_LEVEL": "WARNING"},
-            check=True,
-            timeout=120,
-        )
+        run_script(env, SETUP, given)
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
             cwd=ROOT,
@@ -175,7 +229,7 @@ def dashboard(connections: Sequence[Connection], workers: int = WORKERS) -> Iter
             try:
                 url = f"http://127.0.0.1:{port}"
                 _wait_healthy(url, process)
-                yield Dashboard(url, password)
+                yield Dashboard(url, password, env, process.pid)
             finally:
                 process.terminate()
                 process.wait(timeout=30)

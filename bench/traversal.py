@@ -4,19 +4,16 @@ limit sets (requests needed ÷ allowed rate)."""
 from __future__ import annotations
 
 import math
-import os
 import re
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from dashboard.simulators.process import SimulatorProcess
 
 from .report import Section, Table, Target
-from .server import ROOT, production_environ
+from .server import production_environ, run_measured
 from .vendors import VENDORS, secrets_for, variables_for
 
 SIZES = (10_000, 100_000)
@@ -38,14 +35,16 @@ def allowed_limit(preset: str) -> int:
     return math.ceil(needed / BOUND_S * WINDOW_S)
 
 
+def rate_limit_toml(limit: int, window: float) -> str:
+    """A spec's `[rate_limit]` table: `limit` requests per `window` seconds."""
+    return f"[rate_limit]\nrequests = {limit}\nwindow = {window}\n"
+
+
 def _spec(folder: Path, simulator: SimulatorProcess, limit: int) -> Path:
     path = folder / f"{simulator.vendor}.toml"
     path.write_text(
         f'preset = "{simulator.vendor}"\n'
-        f'base_url = "{simulator.url}"\n'
-        "[rate_limit]\n"
-        f"requests = {limit}\n"
-        f"window = {WINDOW_S}\n"
+        f'base_url = "{simulator.url}"\n' + rate_limit_toml(limit, WINDOW_S)
     )
     return path
 
@@ -70,23 +69,12 @@ def fetch_all(preset: str, records: int, folder: Path) -> dict[str, object]:
             vendor.resource,
             "--all",
         ]
-        started = time.monotonic()
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        errors = process.stderr.read() if process.stderr else ""
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.monotonic() - started
+        finished = run_measured(command, env)
         stats = simulator.stats()
-    if process.returncode != 0:
-        raise RuntimeError(f"fetch --all failed for {preset}: {errors[-500:]}")
-    summary = {key: float(value) for key, value in SUMMARY.findall(errors.splitlines()[-1])}
+    if finished.returncode != 0:
+        raise RuntimeError(f"fetch --all failed for {preset}: {finished.errors[-500:]}")
+    last = finished.errors.splitlines()[-1]
+    summary = {key: float(value) for key, value in SUMMARY.findall(last)}
     needed = requests_needed(records, vendor.max_size)
     bound = needed / (limit / WINDOW_S)
     return {
@@ -99,14 +87,14 @@ def fetch_all(preset: str, records: int, folder: Path) -> dict[str, object]:
         "requests_needed": needed,
         "bound_s": bound,
         "elapsed_s": summary["seconds"],
-        "process_s": wall,
+        "process_s": finished.seconds,
         "over_bound": summary["seconds"] / bound,
         "requests": int(summary["requests"]),
         "vendor_requests": stats["requests"],
         "client_429s": int(summary["rate_limited"]),
         "vendor_429s": stats["rate_limited"],
         "max_in_window": stats["max_in_window"],
-        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "peak_rss_mb": finished.peak_rss_mb,
     }
 
 

@@ -217,20 +217,24 @@ def _store_page(snapshot: Snapshot, source: Source, listing: Listing) -> bool:
 
 
 def _insert(snapshot: Snapshot, id_field: str, records: list[dict[str, Any]]) -> int:
-    """Store records once each (a record seen again replaces its copy); the count stored."""
+    """Store records once each (a record seen again replaces its copy); the count stored.
+
+    Only this page's records are looked up to count the ones stored before: counting the
+    whole snapshot on every page made a walk's cost grow with the square of its size."""
     rows: dict[str, SnapshotRecord] = {}
     for offset, record in enumerate(records):
         position = snapshot.records + offset
         record_id = record_id_of(record, id_field) or f"#{position}"
         rows[record_id] = _row(snapshot, position, record_id, record)
-    seen_before = SnapshotRecord.objects.filter(snapshot=snapshot, record_id__in=rows).count()
+    seen_before = SnapshotRecord.objects.filter(snapshot=snapshot, record_id__in=list(rows))
+    again = seen_before.count()
     SnapshotRecord.objects.bulk_create(
         list(rows.values()),
         update_conflicts=True,
         unique_fields=["snapshot", "record_id"],
         update_fields=["data", "numbers", "texts", "search"],
     )
-    return snapshot.records + len(rows) - seen_before
+    return snapshot.records + len(rows) - again
 
 
 def _row(
@@ -251,9 +255,9 @@ def _row(
 def _kinds(known: Mapping[str, str], records: list[dict[str, Any]]) -> dict[str, str]:
     """Each field's kind: the most common one on the first page where it has a value."""
     kinds = dict(known)
-    for name in dict.fromkeys(key for record in records for key in record):
+    for name in dict.fromkeys(key for record in records for key in record if key not in known):
         seen = Counter(kind for record in records if (kind := kind_of(record.get(name))))
-        if seen and name not in kinds:
+        if seen:
             kinds[name] = seen.most_common(1)[0][0]
     return kinds
 

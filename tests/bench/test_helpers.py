@@ -1,14 +1,22 @@
-"""The bench's pure helpers: percentiles, the report, the traversal's rate-limit bound.
+"""The bench's pure helpers: percentiles, the report, the traversal's rate-limit bound, the
+snapshot section's views and memory comparison.
 (Benchmarks themselves are never timed assertions in tests: `make bench` runs them.)"""
 
 from __future__ import annotations
 
 import pytest
 
-from bench import closing
+from bench import closing, snapshots
 from bench.report import Section, Table, Target, as_json, render_markdown
 from bench.stats import Summary, percentile, ratio
-from bench.traversal import BOUND_S, SIZES, WINDOW_S, allowed_limit, requests_needed
+from bench.traversal import (
+    BOUND_S,
+    SIZES,
+    WINDOW_S,
+    allowed_limit,
+    rate_limit_toml,
+    requests_needed,
+)
 from bench.vendors import VENDORS
 
 
@@ -92,3 +100,28 @@ def test_closing_note_explains_only_missed_targets():
     assert note.notes[0].startswith("cached partial (d) (≤ 5 ms median; measured 29.0): A cached")
     assert note.notes[1].endswith("see its section.")
     assert closing.run([]).intro == "Every target is met."
+
+
+def test_rate_limit_table_for_a_spec():
+    assert rate_limit_toml(500, 10.0) == "[rate_limit]\nrequests = 500\nwindow = 10.0\n"
+
+
+def test_every_snapshot_view_is_a_different_sort_with_a_filter():
+    views = [tuple(sorted(view.items())) for view in snapshots.VIEWS]
+    assert len(set(views)) == len(views) == len(snapshots.SORTS) * len(snapshots.FILTERS)
+    for view in snapshots.VIEWS:
+        assert view["sort"].lstrip("-") in VENDORS[snapshots.PRESET].sortable
+        assert [name for name in view if name.startswith("f.")]
+    assert snapshots.slug(100_000) == "linkit-100k"
+
+
+def test_memory_growth_compares_the_largest_size_with_the_smallest():
+    items = [
+        {"database": "SQLite", "way": "view", "records": 10_000, "mb": 80.0},
+        {"database": "SQLite", "way": "view", "records": 100_000, "mb": 81.5},
+        {"database": "SQLite", "way": "command", "records": 100_000, "mb": 90.0},
+        {"database": "SQLite", "way": "command", "records": 10_000, "mb": 85.0},
+        {"database": "PostgreSQL", "way": "view", "records": 100_000, "mb": 99.0},
+    ]
+    growth = snapshots.memory_growth(items, "mb", ("database", "way"))
+    assert growth == {"SQLite view": pytest.approx(1.5), "SQLite command": pytest.approx(5.0)}

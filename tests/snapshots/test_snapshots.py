@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection as database
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dashboard.browse.selectors import source_for
@@ -32,6 +34,23 @@ def test_a_snapshot_holds_every_record_of_the_collection_once(vendor, connection
     assert snapshot.page_size == max_size
     assert snapshot.pages == -(-len(expected) // max_size) + (len(expected) % max_size == 0)
     assert snapshot.next_cursor == ""
+
+
+def test_records_served_again_are_stored_and_counted_once_without_counting_the_snapshot(
+    connection_to,
+):
+    snapshot = Snapshot.objects.create(
+        connection=connection_to("linkit"), resource="products", status=Status.RUNNING
+    )
+    snapshot.records = services._insert(snapshot, "id", [{"id": f"r{n}"} for n in range(5)])
+    again = [{"id": "r3"}, {"id": "r4"}, {"id": "r5"}, {"id": "r5", "name": "twice on a page"}]
+    with CaptureQueriesContext(database) as queries:
+        stored = services._insert(snapshot, "id", again)
+    assert stored == snapshot.rows.count() == 6
+    assert snapshot.rows.get(record_id="r5").data == {"id": "r5", "name": "twice on a page"}
+    counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"]]
+    assert counts
+    assert all(" IN (" in sql for sql in counts), "only the page's records are counted"
 
 
 def test_a_new_snapshot_replaces_the_previous_one(connection_to):
