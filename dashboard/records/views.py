@@ -9,6 +9,8 @@ banner; a successful one answers with the `saved` partial (HTMX) or a redirect.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from http import HTTPStatus
 from typing import Any
 
@@ -143,29 +145,56 @@ def _unavailable(
     return _render(request, template, context, HTTPStatus.SERVICE_UNAVAILABLE)
 
 
+type WriteView = Callable[[HttpRequest, Membership, Source, dict[str, Any]], HttpResponse]
+
+
+def _writing(action: Action, template: str) -> Callable[[WriteView], Callable[..., HttpResponse]]:
+    """A record view's common start: the connection (404 if not visible), the resource
+    opened for `action` (403/404, or a 503 page naming the problem), and the page context;
+    the view runs with dates in the user's time zone."""
+
+    def decorate(view: WriteView) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(
+            request: HttpRequest,
+            connection: str,
+            resource: str,
+            record_id: str = "",
+            *,
+            membership: Membership,
+        ) -> HttpResponse:
+            item = connection_for(user=request.user, team=membership.team, slug=connection)
+            with user_timezone(request) as zone:
+                context = _base(membership, item, resource, record_id, zone)
+                context["creating"] = action == "create"
+                try:
+                    source = _open_source(item, resource, action)
+                except SourceUnavailable as problem:
+                    return _unavailable(request, template, context, problem)
+                context["resource"] = source.resource
+                return view(request, membership, source, context)
+
+        return wrapper
+
+    return decorate
+
+
 # --- create ---------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
 @team_view(EDITING_ROLE)
+@_writing("create", FORM_TEMPLATE)
 def record_create(
-    request: HttpRequest, connection: str, resource: str, *, membership: Membership
+    request: HttpRequest, membership: Membership, source: Source, context: dict[str, Any]
 ) -> HttpResponse:
-    item = connection_for(user=request.user, team=membership.team, slug=connection)
-    with user_timezone(request) as zone:
-        context = _base(membership, item, resource, "", zone) | {"creating": True}
-        try:
-            source = _open_source(item, resource, "create")
-        except SourceUnavailable as problem:
-            return _unavailable(request, FORM_TEMPLATE, context, problem)
-        context["resource"] = source.resource
-        if request.method == "POST":
-            return _create(request, membership, source, context)
-        fields = new_record_fields(source.resource, example_record(source=source))
-        form = RecordForm(fields=fields, creating=True)
-        form.focus_first_field()
-        token = fields_sign(connection=item, resource=resource, fields=fields)
-        return _render(request, FORM_TEMPLATE, context | {"form": form, "form_token": token})
+    if request.method == "POST":
+        return _create(request, membership, source, context)
+    fields = new_record_fields(source.resource, example_record(source=source))
+    form = RecordForm(fields=fields, creating=True)
+    form.focus_first_field()
+    token = fields_sign(connection=source.connection, resource=source.resource.name, fields=fields)
+    return _render(request, FORM_TEMPLATE, context | {"form": form, "form_token": token})
 
 
 def _create(
@@ -205,20 +234,13 @@ def _create(
 
 @require_http_methods(["GET", "POST"])
 @team_view(EDITING_ROLE)
+@_writing("update", FORM_TEMPLATE)
 def record_edit(
-    request: HttpRequest, connection: str, resource: str, record_id: str, *, membership: Membership
+    request: HttpRequest, membership: Membership, source: Source, context: dict[str, Any]
 ) -> HttpResponse:
-    item = connection_for(user=request.user, team=membership.team, slug=connection)
-    with user_timezone(request) as zone:
-        context = _base(membership, item, resource, record_id, zone)
-        try:
-            source = _open_source(item, resource, "update")
-        except SourceUnavailable as problem:
-            return _unavailable(request, FORM_TEMPLATE, context, problem)
-        context["resource"] = source.resource
-        if request.method == "POST":
-            return _save(request, membership, source, context)
-        return _open_form(request, source, context)
+    if request.method == "POST":
+        return _save(request, membership, source, context)
+    return _open_form(request, source, context)
 
 
 def _open_form(request: HttpRequest, source: Source, context: dict[str, Any]) -> HttpResponse:
@@ -300,26 +322,20 @@ def _saved(
 
 @require_http_methods(["GET", "POST"])
 @team_view(EDITING_ROLE)
+@_writing("delete", DELETE_TEMPLATE)
 def record_delete(
-    request: HttpRequest, connection: str, resource: str, record_id: str, *, membership: Membership
+    request: HttpRequest, membership: Membership, source: Source, context: dict[str, Any]
 ) -> HttpResponse:
-    item = connection_for(user=request.user, team=membership.team, slug=connection)
-    with user_timezone(request) as zone:
-        context = _base(membership, item, resource, record_id, zone)
-        try:
-            source = _open_source(item, resource, "delete")
-        except SourceUnavailable as problem:
-            return _unavailable(request, DELETE_TEMPLATE, context, problem)
-        context["resource"] = source.resource
-        if request.method == "POST":
-            return _delete(request, membership, source, context)
-        try:
-            state = record_state(source=source, record_id=record_id)
-        except VendorError as error:
-            context["banners"] = [read_banner(error)]
-            return _render(request, DELETE_TEMPLATE, context, read_status(error))
-        context["title"] = display_name(state.record, source.resource.id_field) or record_id
-        return _render(request, DELETE_TEMPLATE, context)
+    if request.method == "POST":
+        return _delete(request, membership, source, context)
+    record_id = context["record_id"]
+    try:
+        state = record_state(source=source, record_id=record_id)
+    except VendorError as error:
+        context["banners"] = [read_banner(error)]
+        return _render(request, DELETE_TEMPLATE, context, read_status(error))
+    context["title"] = display_name(state.record, source.resource.id_field) or record_id
+    return _render(request, DELETE_TEMPLATE, context)
 
 
 def _delete(
