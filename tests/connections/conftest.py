@@ -1,11 +1,8 @@
-"""Fixtures for the connections tests: users, teams, connections and a tiny vendor server."""
+"""Fixtures for the connections tests: users, teams and connections."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -72,54 +69,3 @@ def linkit_settings(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def connection(team: Team) -> Connection:
     return services.connection_create(team=team, **linkit_settings())
-
-
-class VendorServer:
-    """A local HTTP server answering like Parallax (`X-API-KEY`, problem details)."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        self.answer: tuple[int, dict[str, str], dict[str, Any]] | None = None
-        self.requests: list[str] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests.append(self.path)
-                status, headers, body = server.respond(self.headers.get("X-API-KEY"))
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                """Quiet."""
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def respond(self, key: str | None) -> tuple[int, dict[str, str], dict[str, Any]]:
-        if self.answer is not None:
-            return self.answer
-        if key != self.key:
-            return 401, {}, {"title": "Unauthorized", "status": 401, "detail": "Invalid API key"}
-        return 200, {}, {"results": [{"id": 1}], "total": 10000, "total_pages": 10000}
-
-    def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-
-@pytest.fixture
-def vendor() -> Iterator[VendorServer]:
-    server = VendorServer(SECRET)
-    yield server
-    server.close()

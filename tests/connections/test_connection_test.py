@@ -10,13 +10,22 @@ from django.test import override_settings
 from dashboard.connections import services
 from dashboard.connections.models import Connection
 from dashboard.connectors.errors import RateLimited
+from dashboard.simulators import start_simulator
 
-from .conftest import OTHER_SECRET, SECRET
+from .conftest import OTHER_SECRET
 
 pytestmark = pytest.mark.django_db
 
 
-def parallax(base_url, key=SECRET):
+@pytest.fixture
+def vendor():
+    """The Parallax simulator (`X-API-KEY`, problem details, X-RateLimit-* headers)."""
+    handle = start_simulator("parallax", records=40)
+    yield handle
+    handle.stop()
+
+
+def parallax(base_url, key):
     return {
         "name": "Parallax",
         "preset": "parallax",
@@ -27,6 +36,10 @@ def parallax(base_url, key=SECRET):
     }
 
 
+def settings_for(vendor, key=None):
+    return parallax(vendor.url, key or vendor.credentials["api_key"])
+
+
 def closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -34,30 +47,33 @@ def closed_port():
 
 
 def test_success_reports_the_total_and_the_budget(team, vendor, caplog):
-    connection = services.connection_create(team=team, **parallax(vendor.base_url))
+    connection = services.connection_create(team=team, **settings_for(vendor))
     with caplog.at_level(logging.DEBUG):
         result = services.connection_test(connection=connection)
     assert result.ok, result.message
-    assert result.message == "Connected: 10,000 projects"
-    assert result.total == 10000
+    assert result.message == "Connected: 40 projects"
+    assert result.total == 40
     assert result.resource_label == "Projects"
     assert result.error_kind is None
     assert (result.rate_limit.limit, result.rate_limit.remaining) == (100, 99)
-    assert vendor.requests == ["/v1/projects?page=1&pageSize=1"]
+    assert vendor.stats()["by_path"] == {"/v1/projects": 1}
     stored = Connection.objects.get(pk=connection.pk)
     assert stored.last_success_at is not None
     assert stored.last_error_at is None
-    assert SECRET not in caplog.text
+    assert vendor.credentials["api_key"] not in caplog.text
     state = services.vendor_state(connection=connection).rate_limit
     assert (state.limit, state.remaining) == (100, 99)
-    assert len(vendor.requests) == 1
+    assert vendor.stats()["requests"] == 1, "the state is read without calling the vendor"
 
 
 def test_wrong_key_is_said_plainly_and_recorded(team, vendor):
-    connection = services.connection_create(team=team, **parallax(vendor.base_url, OTHER_SECRET))
+    connection = services.connection_create(team=team, **settings_for(vendor, OTHER_SECRET))
     result = services.connection_test(connection=connection)
     assert not result.ok
-    assert result.message == "The vendor rejected the credentials: Invalid API key"
+    assert result.message == (
+        "The vendor rejected the credentials: "
+        "The personal access token is invalid or has been revoked."
+    )
     assert result.error_kind == "http"
     stored = Connection.objects.get(pk=connection.pk)
     assert stored.last_error == result.message
@@ -66,19 +82,19 @@ def test_wrong_key_is_said_plainly_and_recorded(team, vendor):
 
 
 def test_rate_limit_says_until_when(team, vendor):
-    vendor.answer = (429, {"Retry-After": "120"}, {"title": "Too Many Requests", "status": 429})
-    connection = services.connection_create(team=team, **parallax(vendor.base_url))
+    vendor.set_faults(storm_429=1, storm_retry_after=120)
+    connection = services.connection_create(team=team, **settings_for(vendor))
     result = services.connection_test(connection=connection)
     assert not result.ok
     assert result.error_kind == "rate_limited"
     assert re.fullmatch(r"Rate limited until \d\d:\d\d:\d\d", result.message)
     assert result.rate_limit.retry_after > 100
-    assert len(vendor.requests) == 1
+    assert vendor.stats()["requests"] == 1
 
 
 def test_unreachable_host(team):
     connection = services.connection_create(
-        team=team, **parallax(f"http://127.0.0.1:{closed_port()}")
+        team=team, **parallax(f"http://127.0.0.1:{closed_port()}", OTHER_SECRET)
     )
     result = services.connection_test(connection=connection)
     assert not result.ok
@@ -88,17 +104,17 @@ def test_unreachable_host(team):
 
 
 def test_private_address_is_blocked_without_the_setting(team, vendor):
-    connection = services.connection_create(team=team, **parallax(vendor.base_url))
+    connection = services.connection_create(team=team, **settings_for(vendor))
     with override_settings(ALLOW_PRIVATE_VENDOR_HOSTS=False):
         result = services.connection_test(connection=connection)
     assert not result.ok
     assert result.error_kind == "blocked"
     assert "private, loopback or link-local" in result.message
-    assert vendor.requests == []
+    assert vendor.stats()["requests"] == 0
 
 
 def test_unsaved_settings_are_tested_without_recording_health(team, vendor):
-    spec = services.connection_validate(team=team, **parallax(vendor.base_url))
+    spec = services.connection_validate(team=team, **settings_for(vendor))
     result = services.connection_test(spec=spec)
     assert result.ok
     assert not Connection.objects.exists()
