@@ -25,10 +25,6 @@ from dashboard.connectors.errors import RateLimited
 from dashboard.connectors.spec import RateLimitSpec
 
 SLOTS_PER_WINDOW = 60
-# Seconds between reserving a request and the vendor counting it (scheduling, connecting):
-# every window is widened by this much so that jitter cannot push one request too many
-# into a vendor's window.
-TRANSIT_ALLOWANCE = 0.5
 EPOCH_THRESHOLD = 1e9
 FALLBACK_BLOCK = 1.0
 MIN_WAIT = 0.001
@@ -206,6 +202,7 @@ class Cache(Protocol):
 class _Window:
     limit: int
     seconds: float
+    allowance: float  # the spec's `transit_allowance`
 
     @property
     def slot(self) -> float:
@@ -213,7 +210,7 @@ class _Window:
 
     @property
     def guard_slots(self) -> int:
-        return math.ceil(TRANSIT_ALLOWANCE / self.slot)
+        return math.ceil(self.allowance / self.slot)
 
     @property
     def ttl(self) -> int:
@@ -243,7 +240,7 @@ class Budget:
     sliding window of `SLOTS_PER_WINDOW` slots, one cache counter each (`_Window.counted`
     says which slots a request counts), so no `window`-long interval ever holds more than
     the limit, whatever the vendor's window alignment (fixed, sliding or token bucket).
-    The cost is one slot plus `TRANSIT_ALLOWANCE`: sustained throughput is
+    The cost is one slot plus `spec.transit_allowance`: sustained throughput is
     `limit * window / (window + slot + allowance)`, 97.6% of the limit for 60-second windows.
 
     `spec.burst` is not used: keeping to the sustained rate never exceeds a burst limit,
@@ -396,9 +393,11 @@ class Budget:
 def _windows(spec: RateLimitSpec) -> dict[str, _Window]:
     windows = {}
     if spec.requests is not None:
-        windows[READ] = _Window(spec.requests, spec.window)
+        windows[READ] = _Window(spec.requests, spec.window, spec.transit_allowance)
     if spec.write_requests is not None:
-        windows[WRITE] = _Window(spec.write_requests, spec.write_window or spec.window)
+        windows[WRITE] = _Window(
+            spec.write_requests, spec.write_window or spec.window, spec.transit_allowance
+        )
     return windows
 
 

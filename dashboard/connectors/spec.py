@@ -185,6 +185,9 @@ class ErrorSpec(_Model):
     ] = "auto"
 
 
+TRANSIT_ALLOWANCE = 0.5
+
+
 class RateLimitSpec(_Model):
     """The documented budget and the headers that report it."""
 
@@ -200,6 +203,10 @@ class RateLimitSpec(_Model):
     reset_kind: Literal["unix", "seconds", "auto"] = "auto"
     retry_after_headers: list[str] = Field(default_factory=lambda: ["Retry-After"])
     max_retries: int = Field(default=3, ge=0, le=10)
+    # Seconds between reserving a request and the vendor counting it (scheduling, connecting,
+    # the network): every window is widened by this much, so that such delays cannot push one
+    # request too many into a vendor's window.
+    transit_allowance: float = Field(default=TRANSIT_ALLOWANCE, ge=0, le=60)
 
 
 # --- resources ------------------------------------------------------------------------------

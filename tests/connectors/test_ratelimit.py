@@ -22,14 +22,13 @@ from dashboard.connectors.errors import RateLimited
 from dashboard.connectors.ratelimit import (
     FALLBACK_BLOCK,
     SLOTS_PER_WINDOW,
-    TRANSIT_ALLOWANCE,
     Budget,
     Cache,
     RateLimitSnapshot,
     parse_retry_after,
     read_rate_limit,
 )
-from dashboard.connectors.spec import RateLimitSpec
+from dashboard.connectors.spec import TRANSIT_ALLOWANCE, RateLimitSpec
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 NOW = 1_700_000_000.0
@@ -199,6 +198,16 @@ def test_a_request_a_full_window_later_is_still_held_back(
     with pytest.raises(RateLimited):
         budget.acquire()  # still inside the transit allowance
     clock.now += TRANSIT_ALLOWANCE + 1
+    budget.acquire()
+
+
+def test_the_spec_sets_the_transit_allowance(shared_cache: Cache, clock: FakeClock) -> None:
+    budget = make_budget(shared_cache, clock, requests=1, window=60, transit_allowance=5)
+    budget.acquire()
+    clock.now += 60 + 1 + TRANSIT_ALLOWANCE + 1  # past the default allowance
+    with pytest.raises(RateLimited):
+        budget.acquire()
+    clock.now += 5
     budget.acquire()
 
 
