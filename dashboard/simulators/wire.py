@@ -95,6 +95,9 @@ class Server(ThreadingHTTPServer):
     """A threaded HTTP/1.1 server that hands every parsed request to `app`."""
 
     daemon_threads = True
+    # socketserver's default backlog is 5: a burst of new connections beyond that has its
+    # SYNs dropped and retried a second later, a delay no real vendor's server adds.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], app: Callable[[Request], Response]) -> None:
         self.app = app
