@@ -143,15 +143,8 @@ def unavailable_banner(problem: SourceUnavailable, *, edit_url: str | None) -> B
     )
 
 
-def retry_time(error: RateLimited, *, now: float) -> float | None:
-    """When a rate-limited request may be tried again (epoch seconds), if known."""
-    if error.reset_at is not None:
-        return error.reset_at
-    return None if error.retry_after is None else now + error.retry_after
-
-
 def rate_limited_banner(error: RateLimited, *, now: float) -> Banner:
-    retry_at = retry_time(error, now=now)
+    retry_at = error.retry_at(now=now)
     return Banner(
         "warn",
         "Rate limited: waiting for the vendor's budget to reset.",
@@ -210,7 +203,7 @@ def budget_for(snapshot: RateLimitSnapshot, *, error: VendorError | None, now: f
     if snapshot.remaining == 0 and snapshot.reset_at is not None:
         candidates.append(snapshot.reset_at)
     if isinstance(error, RateLimited):
-        candidates.append(retry_time(error, now=now) or now)
+        candidates.append(error.retry_at(now=now) or now)
     blocked = max((moment for moment in candidates if moment > now), default=None)
     return Budget(
         limit=snapshot.limit,

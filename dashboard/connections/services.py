@@ -500,9 +500,7 @@ def describe_error(error: VendorError) -> str:
     """A vendor error as one line for banners and health: the vendor's words, and for a
     rate limit the local time it ends."""
     if isinstance(error, RateLimited):
-        until = error.reset_at
-        if until is None and error.retry_after is not None:
-            until = timezone.now().timestamp() + error.retry_after
+        until = error.retry_at(now=timezone.now().timestamp())
         if until is not None:
             return f"Rate limited until {_clock_time(until)}"
     if error.status == 401 and error.message != STATUS_MESSAGES[401]:

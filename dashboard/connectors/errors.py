@@ -130,6 +130,12 @@ class RateLimited(VendorError):
         super().__init__(kind="rate_limited", message=message, **details)
         self.reset_at = reset_at
 
+    def retry_at(self, *, now: float) -> float | None:
+        """When the request may be tried again (epoch seconds), if known."""
+        if self.reset_at is not None:
+            return self.reset_at
+        return None if self.retry_after is None else now + self.retry_after
+
 
 # --- responses ------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from http import HTTPStatus
 
-from dashboard.browse.banners import Banner, error_banner, retry_time, seconds_text
+from dashboard.browse.banners import Banner, error_banner, seconds_text
 from dashboard.connections.services import describe_error
 from dashboard.connectors.errors import RateLimited, VendorError
 
@@ -73,7 +73,7 @@ def read_banner(error: VendorError) -> Banner:
 
 
 def _rate_limited(error: RateLimited, now: float) -> Banner:
-    retry_at = retry_time(error, now=now)
+    retry_at = error.retry_at(now=now)
     return Banner(
         "warn",
         "Rate limited: nothing was saved.",
