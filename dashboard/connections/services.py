@@ -125,14 +125,18 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parsed.scheme, parsed.host, parsed.port
 
 
-def _stored_origin(connection: Connection | None) -> tuple[str, str, int | None] | None:
-    """Where the connection's stored credentials may be sent: None for a new connection;
-    an origin matching nothing when the stored settings cannot be read."""
+def _stored_origin(
+    connection: Connection | None, stored: Mapping[str, Any] | None
+) -> tuple[str, str, int | None] | None:
+    """Where the connection's stored credentials (`stored`, already decrypted) may be sent:
+    None for a new connection; an origin matching nothing when they cannot be read."""
     if connection is None:
         return None
+    if stored is None:
+        return ("", "", None)
     try:
-        return _origin(connection_spec(connection=connection).base_url)
-    except (CredentialsUnreadable, SpecError):
+        return _origin(connection_spec(connection=connection, secrets=stored).base_url)
+    except SpecError:
         return ("", "", None)
 
 
@@ -181,7 +185,7 @@ def _validated(
     try:
         prepared = _settings(
             stored=stored,
-            stored_origin=_stored_origin(connection),
+            stored_origin=_stored_origin(connection, stored),
             preset=preset,
             base_url=base_url,
             spec_toml=spec_toml,
@@ -452,13 +456,18 @@ def connection_delete(*, connection: Connection, actor: Any = None) -> None:
 # --- vendor calls ---------------------------------------------------------------------------
 
 
-def connection_spec(*, connection: Connection) -> ConnectorSpec:
-    """The saved connection's spec with its secrets; raises CredentialsUnreadable (fail
-    closed: no vendor call may be made) or SpecError (settings no longer valid)."""
+def connection_spec(
+    *, connection: Connection, secrets: Mapping[str, str] | None = None
+) -> ConnectorSpec:
+    """The saved connection's spec with its secrets (`secrets` when already decrypted);
+    raises CredentialsUnreadable (fail closed: no vendor call may be made) or SpecError
+    (settings no longer valid)."""
     data = spec_data(
         preset=connection.preset, spec_toml=connection.spec_toml, base_url=connection.base_url
     )
-    return build_spec(data, variables=connection.variables, secrets=connection.decrypted_secrets())
+    if secrets is None:
+        secrets = connection.decrypted_secrets()
+    return build_spec(data, variables=connection.variables, secrets=secrets)
 
 
 def connection_client(*, connection: Connection, **options: Any) -> VendorClient:
