@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -79,12 +79,27 @@ def snapshot_cancel(*, snapshot: Snapshot) -> Snapshot:
     return Snapshot.objects.get(pk=snapshot.pk)
 
 
+def _heartbeat_limit() -> datetime:
+    return timezone.now() - timedelta(seconds=settings.SNAPSHOT_HEARTBEAT_TIMEOUT)
+
+
+def snapshot_looks_abandoned(snapshot: Snapshot) -> bool:
+    """Whether `snapshot`, as read, is running without a recent heartbeat (a cheap check
+    before `snapshot_recover`, which checks again under a lock)."""
+    heartbeat = snapshot.heartbeat_at
+    return (
+        snapshot.status == Status.RUNNING
+        and heartbeat is not None
+        and (heartbeat < _heartbeat_limit())
+    )
+
+
 def snapshot_recover(*, snapshot: Snapshot) -> Snapshot:
     """A running snapshot without a heartbeat for `SNAPSHOT_HEARTBEAT_TIMEOUT` seconds lost
     its worker: queue it again to resume from its last stored page, or fail it."""
     from .tasks import take_snapshot
 
-    limit = timezone.now() - timedelta(seconds=settings.SNAPSHOT_HEARTBEAT_TIMEOUT)
+    limit = _heartbeat_limit()
     with transaction.atomic():
         stale = (
             Snapshot.objects.select_for_update()

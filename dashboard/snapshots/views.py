@@ -44,7 +44,7 @@ def panel_context(source: Source) -> dict[str, Any]:
     """The snapshot panel of a table (also shown by the table page itself). A running
     snapshot whose worker stopped is resumed or failed here, as someone is watching."""
     state = table_snapshot(connection=source.connection, resource=source.resource.name)
-    if state.active is not None:
+    if state.active is not None and services.snapshot_looks_abandoned(state.active):
         services.snapshot_recover(snapshot=state.active)
         state = table_snapshot(connection=source.connection, resource=source.resource.name)
     vendor_limited = source.client.spec.sort is None or not source.resource.filterable

@@ -83,6 +83,24 @@ def test_taking_a_snapshot_from_the_panel(viewer_client, connection_to):
     assert AuditEntry.objects.filter(action="snapshot.take", resource="products").exists()
 
 
+def test_looking_at_the_panel_resumes_a_snapshot_whose_worker_stopped(
+    viewer_client, connection_to, settings
+):
+    settings.SNAPSHOT_HEARTBEAT_TIMEOUT = 60
+    connection = connection_to("linkit")
+    dead = Snapshot.objects.create(
+        connection=connection,
+        resource="products",
+        status=Status.RUNNING,
+        page_size=100,
+        heartbeat_at=timezone.now() - timedelta(seconds=61),
+    )
+    html = viewer_client.get(snapshot_url("panel", connection, "products")).content.decode()
+    dead.refresh_from_db()
+    assert (dead.status, dead.resumes) == (Status.COMPLETE, 1)  # tasks run at once here
+    assert f"{dead.records} records" in html
+
+
 def test_the_panel_shows_progress_while_a_snapshot_is_taken(viewer_client, connection_to):
     connection = connection_to("linkit")
     now = timezone.now()
